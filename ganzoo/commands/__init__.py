@@ -1,0 +1,1 @@
+"""CLI subcommands; none imports torch at module level."""

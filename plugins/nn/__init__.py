@@ -1,0 +1,1 @@
+"""Implementations of the built-in components (these import torch)."""
