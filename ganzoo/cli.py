@@ -49,7 +49,9 @@ class LazyGroup(click.RichGroup):
 
             close = difflib.get_close_matches(args[0], list(COMMANDS), n=2) if args else []
             if close and "No such command" in str(exc):
-                raise click.UsageError(f"No such command {args[0]!r}; did you mean {' or '.join(close)}?") from None
+                raise click.UsageError(
+                    f"No such command {args[0]!r}; did you mean {' or '.join(close)}?"
+                ) from None
             raise
 
 

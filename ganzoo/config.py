@@ -18,7 +18,9 @@ from ganzoo.registry import Registry
 TRAIN_PARAMS: tuple[Param, ...] = (
     Param("batch_size", int, 64, "images (or points) per batch", min=1),
     Param("steps", int, 2000, "generator updates to run", min=1),
-    Param("epochs", float, 0.0, "if > 0, stop after this many passes over the data instead of `steps`", min=0),
+    Param(
+        "epochs", float, 0.0, "if > 0, stop after this many passes over the data instead of `steps`", min=0
+    ),
     Param("log_every", int, 50, "steps between metrics.jsonl lines (and loss syncs)", min=1),
     Param("sample_every", int, 500, "steps between sample sheets (0: only at the end)", min=0),
     Param("checkpoint_every", int, 500, "steps between checkpoints (0: only at the end)", min=0),
@@ -95,7 +97,9 @@ def parse_overrides(pairs: list[str] | tuple[str, ...]) -> dict[str, dict[str, s
         if section not in SECTIONS:
             close = difflib.get_close_matches(section, SECTIONS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(f"unknown section {section!r} in --set {pair!r}{hint} (sections: {', '.join(SECTIONS)})")
+            raise ConfigError(
+                f"unknown section {section!r} in --set {pair!r}{hint} (sections: {', '.join(SECTIONS)})"
+            )
         out.setdefault(section, {})[name] = value
     return out
 
@@ -132,8 +136,12 @@ def resolve(
     try:
         fam = registry.get(family, "family")
         names = dict(fam.parts)
-        for role, name in (("generator", generator), ("discriminator", discriminator), ("loss", loss),
-                           ("trainer", trainer)):
+        for role, name in (
+            ("generator", generator),
+            ("discriminator", discriminator),
+            ("loss", loss),
+            ("trainer", trainer),
+        ):
             if name:
                 names[role] = name
         parts = {role: registry.get(names[role], role) for role in ROLES}

@@ -115,4 +115,8 @@ class Batcher:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.gen.set_state(state["gen"])
         self._perm = state["perm"].to(self.data.x.device)
-        self.epoch, self.pos, self.images_seen = int(state["epoch"]), int(state["pos"]), int(state["images_seen"])
+        self.epoch, self.pos, self.images_seen = (
+            int(state["epoch"]),
+            int(state["pos"]),
+            int(state["images_seen"]),
+        )

@@ -26,7 +26,11 @@ class GanModel(nn.Module):
     """A generator and its discriminator; ``config`` is the resolved run configuration."""
 
     def __init__(
-        self, generator: nn.Module, discriminator: nn.Module, data: DataSpec, config: dict[str, Any] | None = None
+        self,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        data: DataSpec,
+        config: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.generator = generator
@@ -46,7 +50,13 @@ class GanModel(nn.Module):
         gen = torch.Generator(device=self.device)
         gen.manual_seed(torch.seed() if seed is None else seed)
         return sample_latent(
-            self.latent, n, device=self.device, generator=gen, labels=labels, codes=codes, continuous=continuous
+            self.latent,
+            n,
+            device=self.device,
+            generator=gen,
+            labels=labels,
+            codes=codes,
+            continuous=continuous,
         )
 
     @torch.no_grad()
@@ -69,14 +79,18 @@ class GanModel(nn.Module):
             raise ValueError("n must be at least 1")
         if labels is not None and not self.latent.conditional:
             raise ValueError("this model is not conditional: it takes no labels")
-        if (codes is not None or continuous is not None) and not (self.latent.categorical or self.latent.continuous):
+        if (codes is not None or continuous is not None) and not (
+            self.latent.categorical or self.latent.continuous
+        ):
             raise ValueError("this model has no latent codes")
         lat = self._latents(n, labels, codes, continuous, seed)
         was_training = self.generator.training
         self.generator.eval()
         try:
             out = [
-                self.generator(lat.z[i : i + batch_size], None if lat.y is None else lat.y[i : i + batch_size])
+                self.generator(
+                    lat.z[i : i + batch_size], None if lat.y is None else lat.y[i : i + batch_size]
+                )
                 for i in range(0, n, batch_size)
             ]
         finally:
@@ -110,7 +124,9 @@ def build_loss(spec: RunSpec) -> Any:
     return ch.component.load()(**ch.params)
 
 
-def build_trainer(spec: RunSpec, generator: nn.Module, discriminator: nn.Module, loss: Any, latent: LatentSpec) -> Any:
+def build_trainer(
+    spec: RunSpec, generator: nn.Module, discriminator: nn.Module, loss: Any, latent: LatentSpec
+) -> Any:
     """Trainer factory contract: ``(generator, discriminator, loss, latent, **params)``; the result has
     ``step(next_batch, next_latent) -> dict[str, Tensor]``, ``state_dict()`` and ``load_state_dict()``."""
     ch = spec.parts["trainer"]

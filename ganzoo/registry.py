@@ -158,7 +158,10 @@ class Registry:
             c
             for c in self._components.values()
             if (kind is None or c.kind == kind)
-            and (pattern is None or fnmatch.fnmatchcase(c.name, pattern.lower() if pattern.islower() else pattern))
+            and (
+                pattern is None
+                or fnmatch.fnmatchcase(c.name, pattern.lower() if pattern.islower() else pattern)
+            )
         ]
         return sorted(out, key=lambda c: (KINDS.index(c.kind), c.name))
 

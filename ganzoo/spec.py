@@ -31,7 +31,12 @@ class DataSpec:
         return n
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "shape": list(self.shape), "classes": list(self.classes)}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "shape": list(self.shape),
+            "classes": list(self.classes),
+        }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> DataSpec:
@@ -69,4 +74,6 @@ class LatentSpec:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> LatentSpec:
-        return cls(d["noise_dim"], d.get("num_classes", 0), tuple(d.get("categorical", ())), d.get("continuous", 0))
+        return cls(
+            d["noise_dim"], d.get("num_classes", 0), tuple(d.get("categorical", ())), d.get("continuous", 0)
+        )

@@ -70,8 +70,13 @@ def info_cmd(name: str, as_json: bool) -> None:
                 parts.add_row(role, f"{part_name} (not installed)", "", "", "")
                 continue
             for i, p in enumerate(part.params):
-                parts.add_row(role if i == 0 else "", part_name if i == 0 else "", f"{role}.{p.name}",
-                              repr(overrides.get(p.name, p.default)), p.help)
+                parts.add_row(
+                    role if i == 0 else "",
+                    part_name if i == 0 else "",
+                    f"{role}.{p.name}",
+                    repr(overrides.get(p.name, p.default)),
+                    p.help,
+                )
             if not part.params:
                 parts.add_row(role, part_name, "", "", "")
         for key, value in comp.defaults.get("train", {}).items():
