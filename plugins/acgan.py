@@ -1,0 +1,57 @@
+"""Auxiliary-classifier GAN (Odena et al. 2017): a conditional generator, a discriminator with a
+real/fake score and class logits, and cross-entropy on the class in both nets."""
+
+from __future__ import annotations
+
+from ganzoo import Component, Param, hookimpl
+from ganzoo.capabilities import CLASS_HEAD, CONDITIONAL, LABELS, SCORE
+
+from .dcgan import D_PARAMS
+
+PAPER = "Odena et al. 2017 (arXiv 1610.09585)"
+
+
+@hookimpl
+def register_components(register):
+    register(
+        Component(
+            "acgan",
+            "discriminator",
+            "DCGAN discriminator with two heads on its features: a real/fake score and class logits "
+            "(an MLP body for 2-D points)",
+            factory="ganzoo_plugins.nn.conv:ACGANDiscriminator",
+            needs={LABELS},
+            provides={SCORE, CLASS_HEAD},
+            paper=PAPER,
+            params=D_PARAMS,
+        )
+    )
+    register(
+        Component(
+            "acgan",
+            "loss",
+            "BCE real/fake plus cross-entropy on the class of real and generated samples, for both nets",
+            factory="ganzoo_plugins.nn.acgan:ACGANLoss",
+            needs={SCORE, CLASS_HEAD, LABELS, CONDITIONAL},
+            paper=PAPER,
+            params=(Param("class_weight", float, 1.0, "weight of the class cross-entropy terms", min=0),),
+        )
+    )
+    register(
+        Component(
+            "acgan",
+            "family",
+            "auxiliary-classifier GAN: conditional DCGAN G, D with score and class heads; sample chosen classes",
+            paper=PAPER,
+            parts={
+                "generator": "cdcgan",
+                "discriminator": "acgan",
+                "loss": "acgan",
+                "trainer": "alternating",
+            },
+            defaults={
+                "trainer": {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999},
+                "train": {"batch_size": 64, "steps": 5000},
+            },
+        )
+    )

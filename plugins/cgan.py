@@ -1,0 +1,83 @@
+"""Conditional GAN (Mirza & Osindero 2014): G(z, y) and D(x, y) with label embeddings joined to the
+noise and to the discriminator's input. MLP nets as in the paper; a DCGAN variant too."""
+
+from __future__ import annotations
+
+from ganzoo import Component, Param, hookimpl
+from ganzoo.capabilities import CONDITIONAL, LABELS, SCORE
+
+from .dcgan import D_PARAMS, G_PARAMS
+
+PAPER = "Mirza & Osindero 2014 (arXiv 1411.1784)"
+_IMPL = "ganzoo_plugins.nn.conditional"
+
+
+@hookimpl
+def register_components(register):
+    register(
+        Component(
+            "cmlp",
+            "generator",
+            "conditional MLP G(z, y): label embedding joined to the noise, LeakyReLU, tanh for images",
+            factory=f"{_IMPL}:ConditionalMLPGenerator",
+            needs={LABELS},
+            provides={CONDITIONAL},
+            paper=PAPER,
+            params=(
+                Param("noise_dim", int, 100, "size of the Gaussian noise vector", min=1),
+                Param("hidden", str, "256,512,1024", "comma-separated hidden widths"),
+            ),
+        )
+    )
+    register(
+        Component(
+            "cmlp",
+            "discriminator",
+            "conditional MLP D(x, y): label embedding joined to the flattened input, dropout; one logit",
+            factory=f"{_IMPL}:ConditionalMLPDiscriminator",
+            needs={LABELS, CONDITIONAL},
+            provides={SCORE},
+            paper=PAPER,
+            params=(
+                Param("hidden", str, "1024,512,256", "comma-separated hidden widths"),
+                Param("dropout", float, 0.3, "dropout after each hidden layer", min=0, max=1),
+            ),
+        )
+    )
+    register(
+        Component(
+            "cdcgan",
+            "generator",
+            "conditional DCGAN G(z, y): label embedding joined to z; an MLP for 2-D points",
+            factory=f"{_IMPL}:conditional_dcgan_generator",
+            needs={LABELS},
+            provides={CONDITIONAL},
+            paper=PAPER,
+            params=G_PARAMS,
+        )
+    )
+    register(
+        Component(
+            "cdcgan",
+            "discriminator",
+            "conditional DCGAN D(x, y): label embedding as an extra input channel; an MLP for 2-D points",
+            factory=f"{_IMPL}:conditional_dcgan_discriminator",
+            needs={LABELS, CONDITIONAL},
+            provides={SCORE},
+            paper=PAPER,
+            params=D_PARAMS,
+        )
+    )
+    register(
+        Component(
+            "cgan",
+            "family",
+            "conditional GAN: label-conditioned MLP nets, non-saturating BCE; sample chosen classes",
+            paper=PAPER,
+            parts={"generator": "cmlp", "discriminator": "cmlp", "loss": "bce", "trainer": "alternating"},
+            defaults={
+                "trainer": {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999},
+                "train": {"batch_size": 64, "steps": 10000},
+            },
+        )
+    )

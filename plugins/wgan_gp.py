@@ -1,0 +1,44 @@
+"""WGAN-GP (Gulrajani et al. 2017): the Wasserstein loss with a gradient penalty on random
+interpolates (norm per sample over all of C·H·W), a critic without batch norm, Adam and n_critic = 5."""
+
+from __future__ import annotations
+
+from ganzoo import Component, Param, hookimpl
+from ganzoo.capabilities import SCORE
+
+PAPER = "Gulrajani et al. 2017 (arXiv 1704.00028)"
+
+
+@hookimpl
+def register_components(register):
+    register(
+        Component(
+            "wgan-gp",
+            "loss",
+            "Wasserstein loss + gp_weight * E[(||grad D(x_hat)||_2 - 1)^2] on random real/fake "
+            "interpolates, norm per sample; use a critic without batch norm",
+            factory="ganzoo_plugins.nn.wgan:WassersteinGPLoss",
+            needs={SCORE},
+            paper=PAPER,
+            params=(Param("gp_weight", float, 10.0, "gradient penalty weight lambda", min=0),),
+        )
+    )
+    register(
+        Component(
+            "wgan-gp",
+            "family",
+            "WGAN with gradient penalty: DCGAN nets, critic without norm, Adam 1e-4 (0.5, 0.9), n_critic 5",
+            paper=PAPER,
+            parts={
+                "generator": "dcgan",
+                "discriminator": "dcgan",
+                "loss": "wgan-gp",
+                "trainer": "alternating",
+            },
+            defaults={
+                "discriminator": {"norm": "none"},
+                "trainer": {"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.5, "beta2": 0.9, "d_steps": 5},
+                "train": {"batch_size": 64, "steps": 5000},
+            },
+        )
+    )
