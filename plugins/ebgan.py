@@ -1,0 +1,67 @@
+"""EBGAN (Zhao et al. 2016): an autoencoder discriminator, the margin loss and the pulling-away term."""
+
+from __future__ import annotations
+
+from ganzoo import Component, Param, hookimpl
+from ganzoo.capabilities import ENERGY
+
+PAPER = "Zhao et al. 2016 (arXiv 1609.03126)"
+_IMPL = "ganzoo_plugins.nn.ebgan"
+
+
+@hookimpl
+def register_components(register):
+    register(
+        Component(
+            "autoencoder",
+            "discriminator",
+            "autoencoder critic: energy = reconstruction MSE per sample (conv for images, MLP for points)",
+            factory=f"{_IMPL}:AutoencoderDiscriminator",
+            provides={ENERGY},
+            paper=PAPER,
+            params=(
+                Param("code_dim", int, 64, "size of the encoder's code", min=1),
+                Param("width", int, 64, "channels of the first conv layer (images)", min=1),
+                Param(
+                    "norm",
+                    str,
+                    "batch",
+                    "normalisation layers",
+                    choices=("batch", "layer", "instance", "none"),
+                ),
+                Param("points_hidden", str, "128,128", "comma-separated MLP widths (points)"),
+            ),
+        )
+    )
+    register(
+        Component(
+            "ebgan",
+            "loss",
+            "EBGAN margin loss: D = E(x) + max(0, m - E(G(z))), G = E(G(z)) + pulling-away term",
+            factory=f"{_IMPL}:EBGANLoss",
+            needs={ENERGY},
+            paper=PAPER,
+            params=(
+                Param("margin", float, 1.0, "margin m on the fake energy (per-pixel MSE units)", min=0),
+                Param("pt_weight", float, 0.1, "weight of the pulling-away term (0: plain EBGAN)", min=0),
+            ),
+        )
+    )
+    register(
+        Component(
+            "ebgan",
+            "family",
+            "energy-based GAN: DCGAN generator, autoencoder discriminator, margin loss with pulling-away term",
+            paper=PAPER,
+            parts={
+                "generator": "dcgan",
+                "discriminator": "autoencoder",
+                "loss": "ebgan",
+                "trainer": "alternating",
+            },
+            defaults={
+                "trainer": {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999},
+                "train": {"batch_size": 64, "steps": 5000},
+            },
+        )
+    )
