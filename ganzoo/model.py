@@ -48,7 +48,10 @@ class GanModel(nn.Module):
 
     def _latents(self, n, labels, codes, continuous, seed):
         gen = torch.Generator(device=self.device)
-        gen.manual_seed(torch.seed() if seed is None else seed)
+        if seed is None:
+            gen.seed()  # fresh entropy without touching the global RNG
+        else:
+            gen.manual_seed(seed)
         return sample_latent(
             self.latent,
             n,
