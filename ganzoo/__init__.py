@@ -55,8 +55,8 @@ def build(family: str, *, dataset: str = "mnist", data_shape: Any = None, **kwar
     return _build(family, dataset=dataset, data_shape=data_shape, **kwargs)
 
 
-def train(family: str, **kwargs: Any) -> GanModel:
-    """Train ``family`` like ``ganzoo train`` and return the trained model."""
+def train(family: str | None = None, **kwargs: Any) -> GanModel:
+    """Train ``family`` like ``ganzoo train`` and return the trained model (see :func:`ganzoo.api.train`)."""
     from ganzoo.api import train as _train
 
     return _train(family, **kwargs)

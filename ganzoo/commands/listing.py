@@ -28,8 +28,10 @@ def list_cmd(pattern: str | None, kind: str | None, as_json: bool) -> None:
         click.echo(json.dumps([c.to_json() for c in comps], indent=2))
         return
     table = Table(title=f"ganzoo components ({len(comps)})", title_justify="left")
-    for col in ("name", "kind", "description", "origin"):
-        table.add_column(col, overflow="fold")
+    for col in ("name", "kind"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("description", overflow="fold", ratio=1)
+    table.add_column("origin", no_wrap=True)
     for c in comps:
         table.add_row(c.name, c.kind, c.description, str(c.origin or ""))
     Console().print(table)
@@ -61,13 +63,14 @@ def info_cmd(name: str, as_json: bool) -> None:
         console.print(f"also a {', '.join(others)} of that name: `ganzoo info {others[0]}:{comp.name}`")
     if comp.kind == "family":
         parts = Table(title="parts and defaults", title_justify="left")
-        for col in ("role", "component", "hyperparameter", "default", "help"):
-            parts.add_column(col, overflow="fold")
+        for col in ("component", "hyperparameter", "default"):
+            parts.add_column(col, no_wrap=True)
+        parts.add_column("help", overflow="fold", ratio=1)
         for role, part_name in comp.parts.items():
             part = reg.get(part_name, role) if (role, part_name) in reg else None
             overrides = comp.defaults.get(role, {})
             if part is None:
-                parts.add_row(role, f"{part_name} (not installed)", "", "", "")
+                parts.add_row(f"{role} {part_name} (not installed)", "", "", "")
                 continue
             for i, p in enumerate(part.params):
                 parts.add_row(
@@ -78,14 +81,15 @@ def info_cmd(name: str, as_json: bool) -> None:
                     p.help,
                 )
             if not part.params:
-                parts.add_row(role, part_name, "", "", "")
+                parts.add_row(f"{role} {part_name}", "", "", "")
         for key, value in comp.defaults.get("train", {}).items():
-            parts.add_row("train", "", f"train.{key}", repr(value), "engine setting")
+            parts.add_row("engine", f"train.{key}", repr(value), "family default")
         console.print(parts)
     elif comp.params:
         table = Table(title="hyperparameters", title_justify="left")
-        for col in ("name", "type", "default", "help"):
-            table.add_column(col, overflow="fold")
+        for col in ("name", "type", "default"):
+            table.add_column(col, no_wrap=True)
+        table.add_column("help", overflow="fold", ratio=1)
         for p in comp.params:
             choices = f" (one of {', '.join(map(str, p.choices))})" if p.choices else ""
             table.add_row(p.name, p.type.__name__, repr(p.default), p.help + choices)
