@@ -74,8 +74,7 @@ def info_cmd(name: str, as_json: bool) -> None:
                 continue
             for i, p in enumerate(part.params):
                 parts.add_row(
-                    role if i == 0 else "",
-                    part_name if i == 0 else "",
+                    f"{role} {part_name}" if i == 0 else "",
                     f"{role}.{p.name}",
                     repr(overrides.get(p.name, p.default)),
                     p.help,
