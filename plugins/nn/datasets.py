@@ -59,7 +59,11 @@ class _TorchvisionDataset:
             return [default_data_dir()]
         root = Path(data_dir).expanduser()
         # accept the torchvision root, the dataset folder itself, or its raw/ folder
-        return [root, root.parent, root.parent.parent]
+        if root.name == "raw" and root.parent.name == cls.folder:
+            return [root.parent.parent]
+        if root.name == cls.folder:
+            return [root.parent]
+        return [root]
 
     @classmethod
     def load(
