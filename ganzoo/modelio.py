@@ -39,8 +39,8 @@ METRICS_NAME = "metrics.json"
 CRITIC_MAP_NAME = "critic_map.png"
 #: The files of a model folder; the only ones ever fetched from the Hub.
 MODEL_FILES = (CONFIG_NAME, WEIGHTS_NAME, CARD_NAME, SAMPLES_NAME, METRICS_NAME, CRITIC_MAP_NAME)
-#: Where the engine keeps the latest checkpoint of a run, next to the run's ``config.json``.
-CHECKPOINT_WEIGHTS = Path("checkpoints") / "last" / "nets.safetensors"
+#: A run's checkpoints: ``checkpoints/latest`` names the newest ``checkpoints/step-N/nets.safetensors``.
+CHECKPOINTS = "checkpoints"
 NET_ROLES = ("generator", "discriminator")
 #: Marks a model card that ganzoo wrote (and may rewrite); delete the line to keep your own card.
 CARD_MARKER = "<!-- ganzoo:generated-card -->"
@@ -361,17 +361,28 @@ def _missing_config_message(where: str, names: list[str]) -> str:
     return f"{where} has no {CONFIG_NAME}, so it is not a ganzoo model ({CONFIG_NAME} + {WEIGHTS_NAME})"
 
 
+def latest_weights(run: Path) -> Path | None:
+    """``nets.safetensors`` of the newest checkpoint of a run folder (named by ``checkpoints/latest``)."""
+    pointer = run / CHECKPOINTS / "latest"
+    if not pointer.is_file():
+        return None
+    name = pointer.read_text(encoding="utf-8").strip()
+    weights = run / CHECKPOINTS / name / "nets.safetensors"
+    return weights if name and "/" not in name and ".." not in name and weights.is_file() else None
+
+
 def resolve_local(folder: Path) -> tuple[Path, Path]:
-    """``(config.json, weights)`` of a model folder, or of a run folder's ``model/`` or last checkpoint."""
+    """``(config.json, weights)`` of a model folder, or of a run folder's ``model/`` or latest checkpoint."""
     if _is_model_folder(folder):
         return folder / CONFIG_NAME, folder / WEIGHTS_NAME
     if _is_model_folder(folder / "model"):
         return folder / "model" / CONFIG_NAME, folder / "model" / WEIGHTS_NAME
-    if (folder / CONFIG_NAME).is_file() and (folder / CHECKPOINT_WEIGHTS).is_file():
-        return folder / CONFIG_NAME, folder / CHECKPOINT_WEIGHTS
+    checkpoint = latest_weights(folder)
+    if (folder / CONFIG_NAME).is_file() and checkpoint is not None:
+        return folder / CONFIG_NAME, checkpoint
     if (folder / CONFIG_NAME).is_file():
         raise ModelLoadError(
-            f"{folder} has {CONFIG_NAME} but no weights: neither {WEIGHTS_NAME}, model/ nor {CHECKPOINT_WEIGHTS} "
+            f"{folder} has {CONFIG_NAME} but no weights: no {WEIGHTS_NAME}, no model/ and no checkpoint "
             "(ganzoo reads only safetensors)"
         )
     names = _pickles(folder)
@@ -379,7 +390,7 @@ def resolve_local(folder: Path) -> tuple[Path, Path]:
         raise ModelLoadError(_missing_config_message(str(folder), names))
     raise ModelLoadError(
         f"{folder} is neither a model folder ({CONFIG_NAME} + {WEIGHTS_NAME}) nor a run folder "
-        f"(model/ or {CHECKPOINT_WEIGHTS})"
+        f"(with model/ or {CHECKPOINTS}/)"
     )
 
 

@@ -34,17 +34,18 @@ TINY = {"generator": {"noise_dim": "4", "hidden": "8"}, "discriminator": {"hidde
 REPO = "tester/tiny-gan"
 
 
-def tiny_model(dataset: str = "mnist", steps: int = 3, seed: int = 0):
-    """The ``gan`` family with tiny nets, trained a few steps on noise by its own trainer and loss."""
-    spec = resolve(get_registry(), "gan", dataset=dataset, overrides=TINY)
+def tiny_model(dataset: str = "mnist", steps: int = 3, seed: int = 0, family: str = "gan"):
+    """A family (``gan`` by default) with tiny nets, trained a few steps on noise by its own trainer and loss."""
+    spec = resolve(get_registry(), family, dataset=dataset, overrides=TINY)
     data = spec.dataset.component.load().spec()
     torch.manual_seed(seed)
     model = build_model(spec, data)
     trainer = build_trainer(spec, model.generator, model.discriminator, build_loss(spec), model.latent)
     gen = torch.Generator().manual_seed(seed)
     real = torch.rand((16, *data.shape), generator=gen) * 2 - 1
+    labels = torch.randint(0, data.num_classes, (16,), generator=gen) if model.latent.conditional else None
     for _ in range(steps):
-        trainer.step(lambda: Batch(real, None), lambda n: sample_latent(model.latent, n, generator=gen))
+        trainer.step(lambda: Batch(real, labels), lambda n: sample_latent(model.latent, n, generator=gen))
     model_config(model, spec, seed=seed, steps_done=steps)
     return model
 
@@ -124,12 +125,16 @@ def test_load_model_folder_and_run_folders(tmp_path):
     assert torch.equal(load(str(folder)).sample(8, seed=5), expected)
     assert torch.equal(load(str(tmp_path / "run")).sample(8, seed=5), expected)  # a run folder's model/
 
-    # a run folder without model/: its config.json and last checkpoint
+    # a run folder without model/: its config.json and latest checkpoint
     run = tmp_path / "interrupted"
-    (run / "checkpoints" / "last").mkdir(parents=True)
+    (run / "checkpoints" / "step-0000003").mkdir(parents=True)
+    (run / "checkpoints" / "step-0000001").mkdir()
+    (run / "checkpoints" / "latest").write_text("step-0000003")
     (run / "config.json").write_text(json.dumps({**model.config, "run": {"out": str(run)}}))
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    save_file(state, run / "checkpoints/step-0000003/nets.safetensors")
     save_file(
-        {k: v.clone() for k, v in model.state_dict().items()}, run / "checkpoints/last/nets.safetensors"
+        {k: torch.zeros_like(v) for k, v in state.items()}, run / "checkpoints/step-0000001/nets.safetensors"
     )
     loaded = load(run)
     assert torch.equal(loaded.sample(8, seed=5), expected)
@@ -355,3 +360,16 @@ def test_sample_command_points_and_bad_options(tmp_path, capsys):
     assert code == 1 and "--labels takes comma-separated class numbers" in err
     code, _, err = run_cli(["push", tmp_path, REPO], capsys)
     assert code == 1 and "neither a model folder" in err
+
+
+def test_sample_command_labels_of_a_conditional_model(tmp_path, capsys):
+    model = tiny_model(family="cgan")
+    folder = saved(model, tmp_path / "cgan")
+    got, expected = tmp_path / "got.png", tmp_path / "expected.png"
+    code, out, err = run_cli(["sample", folder, "-n", 6, "--labels", "3,7", "--seed", 4, "-o", got], capsys)
+    assert code == 0, err
+    save_grid(model.sample(6, labels=torch.tensor([3, 7, 3, 7, 3, 7]), seed=4), expected)
+    assert got.read_bytes() == expected.read_bytes()
+    assert "--labels 0,1,2" in (folder / "README.md").read_text()  # the card shows how to pick classes
+    code, _, err = run_cli(["sample", folder, "--labels", "12"], capsys)
+    assert code == 1 and "labels must lie in [0, 9]" in err
