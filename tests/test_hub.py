@@ -373,3 +373,15 @@ def test_sample_command_labels_of_a_conditional_model(tmp_path, capsys):
     assert "--labels 0,1,2" in (folder / "README.md").read_text()  # the card shows how to pick classes
     code, _, err = run_cli(["sample", folder, "--labels", "12"], capsys)
     assert code == 1 and "labels must lie in [0, 9]" in err
+
+
+def test_documented_plain_python_loading(fake_hub, tmp_path):
+    """The snippet in docs/hub.md rebuilds the generator with torch + safetensors only: same samples."""
+    model = tiny_model()
+    push(saved(model, tmp_path / "model"), "you/gan-mnist")
+    doc = (Path(__file__).parents[1] / "docs" / "hub.md").read_text()
+    section = doc[doc.index("## Loading without ganzoo") :]
+    code = section[section.index("```python\n") + 10 : section.index("\n```", section.index("```python"))]
+    scope: dict = {}
+    exec(compile(code, "docs/hub.md", "exec"), scope)
+    assert torch.equal(scope["x"], model.sample(16, seed=0))
