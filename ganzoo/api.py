@@ -94,7 +94,7 @@ def train(
     ``out`` is the run folder (default ``runs/<family>-<dataset>-<time>``; ``save=False`` writes
     nothing); ``resume`` continues a run folder from its last checkpoint.
     """
-    from ganzoo.engine import Engine, default_run_dir, load_data, prepare_run_dir
+    from ganzoo.engine import Engine, default_run_dir, init_distributed, load_data, prepare_run_dir
 
     train_kw = {"steps": steps, "epochs": epochs, "batch_size": batch_size}
     if resume is not None:
@@ -123,8 +123,17 @@ def train(
         )
         run_dir = None
     data = load_data(spec, data_dir, download)
+    dist = init_distributed(device)
     if resume is None and save:
-        run_dir = prepare_run_dir(Path(out) if out is not None else default_run_dir(spec))
+        run_dir = Path(out) if out is not None else default_run_dir(spec)
+        if dist.main:
+            prepare_run_dir(run_dir)
+        if dist.world_size > 1:  # every rank uses rank 0's folder name (timestamps may differ)
+            import torch.distributed as tdist
+
+            box = [str(run_dir)]
+            tdist.broadcast_object_list(box, src=0)
+            run_dir = Path(box[0])
     engine = Engine(
         spec, data=data, run_dir=run_dir, device=device, seed=seed, quiet=quiet, callbacks=callbacks
     )

@@ -32,6 +32,17 @@ from ganzoo.model import GanModel, build_loss, build_model, build_trainer
 SCHEMA_VERSION = 1
 
 
+def init_distributed(device: str) -> Dist:
+    """Join the process group torchrun set up (gloo on the CPU, NCCL on GPUs); a no-op alone."""
+    d = Dist.from_env()
+    if d.world_size > 1 and not torch.distributed.is_initialized():
+        use_cuda = device != "cpu" and torch.cuda.is_available()
+        if use_cuda:
+            torch.cuda.set_device(d.local_rank)
+        torch.distributed.init_process_group("nccl" if use_cuda else "gloo")
+    return d
+
+
 class TrainingInterrupted(TrainingError):
     """Ctrl-C or SIGTERM: the run saved a checkpoint and can be resumed."""
 
@@ -219,7 +230,9 @@ class Engine:
         if self.spec.train.get("sync_bn") and self.data.spec.is_image:
             net = torch.nn.SyncBatchNorm.convert_sync_batchnorm(net)
         ids = [self.device.index] if self.device.type == "cuda" else None
-        return DDP(net, device_ids=ids, broadcast_buffers=True)
+        # find_unused_parameters: a head the chosen loss ignores (ACGAN's class head under a plain
+        # BCE loss, say) must not stall the gradient all-reduce
+        return DDP(net, device_ids=ids, broadcast_buffers=True, find_unused_parameters=True)
 
     def _config(self, data: TensorData) -> dict[str, Any]:
         from ganzoo.modelio import model_config
@@ -272,7 +285,18 @@ class Engine:
             if self.dist.main:  # drop lines logged after the checkpoint: they will be logged again
                 _atomic_text(metrics, "".join(json.dumps(h) + "\n" for h in self.history))
 
+    def _sync_buffers(self) -> None:
+        """Average BatchNorm running statistics over ranks (each rank updated them on its own shard)."""
+        if self.dist.world_size == 1:
+            return
+        for buf in self.model.buffers():
+            if buf.is_floating_point():
+                torch.distributed.all_reduce(buf, op=torch.distributed.ReduceOp.SUM)
+                buf.div_(self.dist.world_size)
+
     def checkpoint(self) -> Path | None:
+        """Write a checkpoint (rank 0); every rank must call it, as buffers are synchronised first."""
+        self._sync_buffers()
         if self.run_dir is None or not self.dist.main:
             return None
         return save_checkpoint(self.run_dir / "checkpoints", self.step, self.model.state_dict(), self.state())
@@ -339,8 +363,9 @@ class Engine:
             total, self.step, enabled=self.dist.main and not self.quiet and sys.stderr.isatty()
         )
         last_good: int | None = self.step if self.step else None
+        stopping = False
         with _Signals() as sigs, progress:
-            while self.step < total and sigs.stop is None:
+            while self.step < total and not stopping:
                 with amp:
                     logs = self.trainer.step(self.batcher, self._next_latent)
                 self.step += 1
@@ -350,7 +375,8 @@ class Engine:
                     sums[k] = sums[k] + v.float() if k in sums else v.float()
                 count += 1
                 at_end = self.step == total
-                if self.step % t["log_every"] == 0 or at_end:
+                at_log = self.step % t["log_every"] == 0 or at_end
+                if at_log:
                     if bad.item():
                         raise self._diverged(last_good)
                     now = time.perf_counter()
@@ -381,6 +407,7 @@ class Engine:
                         raise self._diverged(last_good)
                     self.checkpoint()
                     last_good = self.step
+                stopping = self._agree_to_stop(sigs.stop is not None, at_log)
             if bool(bad.item()):
                 raise self._diverged(last_good)
             seconds = time.perf_counter() - t0
@@ -396,6 +423,17 @@ class Engine:
         self.config["run"]["img_per_s"] = round(images / max(seconds, 1e-9), 1)
         self.finish()
         return RunResult(self.model, self.run_dir, self.step, seconds, self.history)
+
+    def _agree_to_stop(self, asked: bool, at_log: bool) -> bool:
+        """Single process: stop as soon as asked. Distributed: all ranks agree at logging steps, so
+        every rank stops after the same step and none waits forever in an all-reduce."""
+        if self.dist.world_size == 1:
+            return asked
+        if not at_log:
+            return False
+        flag = torch.tensor([1.0 if asked else 0.0], device=self.device)
+        torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+        return bool(flag.item())
 
     def finish(self) -> None:
         """Sample sheet, loss plot and the Hub-layout model folder (rank 0 only)."""

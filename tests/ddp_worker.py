@@ -1,0 +1,27 @@
+"""Run by torchrun in test_distributed.py: train each family a few steps, dump this rank's weights."""
+
+import sys
+
+import torch.distributed as dist
+from safetensors.torch import save_file
+
+import ganzoo
+
+data_dir, out, families = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+for family in families:
+    model = ganzoo.train(
+        family,
+        dataset="mnist",
+        data_dir=data_dir,
+        steps=3,
+        out=f"{out}/{family}",
+        device="cpu",
+        overrides={
+            "generator": {"width": 8, "noise_dim": 8},
+            "discriminator": {"width": 8},
+            "train": {"batch_size": 8, "log_every": 1, "checkpoint_every": 2},
+        },
+    )
+    state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, f"{out}/{family}-rank{dist.get_rank()}.safetensors")
+dist.destroy_process_group()
