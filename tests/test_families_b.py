@@ -4,6 +4,8 @@ sampling, and the LAPGAN pyramid (per-level shapes, exact reconstruction, coarse
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 import torch
 from ganzoo_plugins.nn.ebgan import EBGANLoss, pulling_away
@@ -167,6 +169,32 @@ def test_training_steps_give_finite_losses_and_move_both_nets(family, dataset):
         assert {"energy_real", "energy_fake", "pt"} <= set(logs)
     if family == "lapgan":
         assert {"d_loss_l0", "d_loss_l2", "g_loss_l1", "d_real_l2"} <= set(logs)
+
+
+def test_lapgan_trainer_under_ddp_matches_the_plain_trainer(tmp_path):
+    import torch.distributed as dist
+    from ganzoo_plugins.nn.lapgan import _peel
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    spec, data = tiny_spec("lapgan", "mnist"), SHAPES["mnist"]
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1)
+    try:
+        results = []
+        for wrap in (False, True):
+            model, _ = setup(spec, data)
+            G, D = model.generator, model.discriminator
+            if wrap:
+                G, D = torch.compile(DDP(G)), DDP(D)
+                assert _peel(G) == (model.generator, True)
+            trainer = build_trainer(spec, G, D, build_loss(spec), model.latent)
+            batcher = Batcher(synthetic(data), 8, seed=0)
+            torch.manual_seed(1)
+            trainer.step(batcher, partial(sample_latent, model.latent))
+            results.append(params(model))
+    finally:
+        dist.destroy_process_group()
+    plain, wrapped = results
+    assert all(torch.allclose(plain[n], wrapped[n]) for n in plain)
 
 
 def test_lapgan_trainer_state_round_trips():

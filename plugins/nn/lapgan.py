@@ -20,7 +20,7 @@ from torch import nn
 from ganzoo.data import Batch
 from ganzoo.errors import ConfigError
 from ganzoo.latent import Latent, sample_latent
-from ganzoo.optim import make_optimizer, unwrap
+from ganzoo.optim import make_optimizer
 from ganzoo.spec import DataSpec, LatentSpec
 
 
@@ -244,6 +244,19 @@ def sample_levels(model, n: int, seed: int | None = None) -> list[torch.Tensor]:
         G.train(was)
 
 
+def _peel(net: nn.Module) -> tuple[nn.Module, bool]:
+    """The plain module inside ``torch.compile`` and DistributedDataParallel wrappers (in any order), and
+    whether DistributedDataParallel was among them."""
+    ddp = False
+    while True:
+        if isinstance(net, nn.parallel.DistributedDataParallel):
+            net, ddp = net.module, True
+        elif isinstance(getattr(net, "_orig_mod", None), nn.Module):
+            net = net._orig_mod
+        else:
+            return net, ddp
+
+
 def _level_d(D: nn.Module, k: int, cond: torch.Tensor | None) -> Callable[..., dict[str, torch.Tensor]]:
     """The callable a loss plugin sees for level ``k``: ``D(x, y)`` with the coarser image bound."""
 
@@ -258,7 +271,9 @@ class LapganTrainer:
     level and net: ``d_steps`` discriminator updates of all levels, then one generator update of all levels.
 
     Level k's discriminator sees the real residual band and a generated one, both conditioned on the same
-    real upsampled coarser image; level 0 is a plain GAN on the coarsest image.
+    real upsampled coarser image; level 0 is a plain GAN on the coarsest image. Levels are called on the
+    plain nets (inside any ``torch.compile``/DistributedDataParallel wrapper); under DDP the trainer
+    averages the gradients across processes itself.
     """
 
     def __init__(
@@ -275,7 +290,7 @@ class LapganTrainer:
         beta2: float = 0.999,
         d_steps: int = 1,
     ) -> None:
-        G, D = unwrap(generator), unwrap(discriminator)
+        (G, self._g_ddp), (D, self._d_ddp) = _peel(generator), _peel(discriminator)
         for role, net in (("generator", G), ("discriminator", D)):
             if not isinstance(getattr(net, "levels", None), nn.ModuleList):
                 raise ConfigError(f"the lapgan trainer needs a pyramid {role} (one with `levels`)")
@@ -284,19 +299,19 @@ class LapganTrainer:
                 f"generator has {len(G.levels)} levels but discriminator has {len(D.levels)}; "
                 "set generator.levels and discriminator.levels to the same number"
             )
-        self.G, self.D, self.loss, self.latent = generator, discriminator, loss, latent
+        self.G, self.D, self.loss, self.latent = G, D, loss, latent
         self.d_steps = d_steps
         betas = (beta1, beta2)
         self.opt_g = [make_optimizer(optimizer, lvl.parameters(), lr_g, betas) for lvl in G.levels]
         self.opt_d = [make_optimizer(optimizer, lvl.parameters(), lr_d, betas) for lvl in D.levels]
 
     @staticmethod
-    def _update(net: nn.Module, opts: list[torch.optim.Optimizer], loss: torch.Tensor) -> None:
+    def _update(net: nn.Module, ddp: bool, opts: list[torch.optim.Optimizer], loss: torch.Tensor) -> None:
         for opt in opts:
             opt.zero_grad(set_to_none=True)
         loss.backward()
         # Levels are called directly, not through a DistributedDataParallel forward: average gradients here.
-        if isinstance(net, nn.parallel.DistributedDataParallel) and dist.is_initialized():
+        if ddp and dist.is_initialized():
             world = dist.get_world_size()
             for p in net.parameters():
                 if p.grad is not None:
@@ -308,7 +323,7 @@ class LapganTrainer:
     def step(
         self, next_batch: Callable[[], Batch], next_latent: Callable[[int], Latent]
     ) -> dict[str, torch.Tensor]:
-        G, D = unwrap(self.G), unwrap(self.D)
+        G, D = self.G, self.D
         n_levels = len(G.levels)
         logs: dict[str, torch.Tensor] = {}
         for _ in range(self.d_steps):
@@ -326,7 +341,7 @@ class LapganTrainer:
                 d_loss = d_loss + lk
                 logs[f"d_loss_l{k}"] = lk.detach()
                 logs.update({f"{name}_l{k}": v.detach() for name, v in lk_logs.items()})
-            self._update(self.D, self.opt_d, d_loss)
+            self._update(D, self._d_ddp, self.opt_d, d_loss)
         lat = next_latent(real.x.shape[0])
         zs = G.split(lat.z)
         D.requires_grad_(False)  # the generator update needs no discriminator gradients
@@ -340,7 +355,7 @@ class LapganTrainer:
                 g_loss = g_loss + lk
                 logs[f"g_loss_l{k}"] = lk.detach()
                 logs.update({f"{name}_l{k}": v.detach() for name, v in lk_logs.items()})
-            self._update(self.G, self.opt_g, g_loss)
+            self._update(G, self._g_ddp, self.opt_g, g_loss)
         finally:
             D.requires_grad_(True)
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(), **logs}
