@@ -10,7 +10,7 @@ import pytest
 import torch
 from ganzoo_plugins.nn.ebgan import EBGANLoss, pulling_away
 from ganzoo_plugins.nn.infogan import InfoGANDiscriminator, InfoGANGenerator, InfoGANLoss
-from ganzoo_plugins.nn.lapgan import real_levels, sample_levels, upsample
+from ganzoo_plugins.nn.lapgan import level_sheet, real_levels, sample_levels, upsample
 
 from ganzoo.config import resolve
 from ganzoo.data import Batch, Batcher, TensorData
@@ -333,9 +333,14 @@ def test_lapgan_levels_chain_coarse_to_fine(dataset, sizes):
     for k in (1, 2):  # each level adds its residual to the upsampled coarser image
         assert torch.allclose(images[k], (upsample(images[k - 1]) + outputs[k]).clamp(-1, 1))
     # a per-level sample sheet: the same seed gives model.sample's images at the finest level
-    levels = sample_levels(model, 4, seed=3)
-    assert [im.shape[-1] for im in levels] == list(sizes)
+    levels, bands = sample_levels(model, 4, seed=3)
+    assert [im.shape[-1] for im in levels] == [b.shape[-1] for b in bands] == list(sizes)
     assert torch.equal(levels[-1], model.sample(4, seed=3))
+    sheet = level_sheet(model, 4, seed=3)  # rows: coarse image, band 1, image 1, band 2, image 2
+    assert sheet.shape == (5 * 4, *data.shape) and sheet.abs().max() <= 1
+    assert torch.equal(sheet[:4], levels[0].repeat_interleave(2**2, 2).repeat_interleave(2**2, 3))
+    assert torch.equal(sheet[-4:], levels[-1])
+    assert torch.allclose(sheet[12:16].abs().amax(), torch.tensor(1.0))
 
 
 def test_real_laplacian_pyramid_reconstructs_the_image():

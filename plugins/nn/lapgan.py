@@ -82,7 +82,8 @@ class LapganGenerator(nn.Module):
     """Per-level generators in ``levels`` (coarsest first); ``z`` is split into one noise vector per level.
 
     ``forward(z)`` chains the levels to the full image; ``pyramid(z)`` returns every level's image and
-    ``residuals(z)`` every level's output (the coarsest image, then the residual bands) for sample sheets.
+    ``residuals(z)`` every level's output (the coarsest image, then the residual bands); see
+    :func:`level_sheet` for a per-level sample sheet.
     """
 
     def __init__(
@@ -223,13 +224,13 @@ def real_levels(x: torch.Tensor, levels: int) -> tuple[list[torch.Tensor], list[
 
 
 @torch.no_grad()
-def sample_levels(model, n: int, seed: int | None = None) -> list[torch.Tensor]:
-    """``n`` samples of a LAPGAN ``GanModel`` at every level, coarsest first, each (n, C, H_k, W_k) on the
-    CPU in [-1, 1]; the last is the full-size image. The same ``seed`` gives the same images as
-    ``model.sample(n, seed=seed)``."""
+def sample_levels(model, n: int, seed: int | None = None) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """``n`` samples of a LAPGAN ``GanModel`` level by level, on the CPU: every level's image (coarsest first,
+    in [-1, 1]; the last is what ``model.sample(n, seed=seed)`` gives) and every level's generator output
+    (the coarsest image, then the residual bands)."""
     G = model.generator
-    if not hasattr(G, "pyramid"):
-        raise ValueError("this model's generator is not a pyramid: it has no levels to show")
+    if not isinstance(G, LapganGenerator):
+        raise ValueError("this model's generator is not a LAPGAN pyramid: it has no levels to show")
     gen = torch.Generator(device=model.device)
     if seed is None:
         gen.seed()
@@ -239,9 +240,22 @@ def sample_levels(model, n: int, seed: int | None = None) -> list[torch.Tensor]:
     was = G.training
     G.eval()
     try:
-        return [im.float().cpu() for im in G.pyramid(lat.z)]
+        images, outputs = G._chain(lat.z)
     finally:
         G.train(was)
+    return [im.float().cpu() for im in images], [o.float().cpu() for o in outputs]
+
+
+def level_sheet(model, n: int = 8, seed: int | None = None) -> torch.Tensor:
+    """A per-level sample sheet of ``n`` columns, ready for ``ganzoo.images.save_grid(sheet, path, nrow=n)``:
+    rows are the coarsest image, then for each finer level its residual band (scaled by its largest
+    magnitude to fill [-1, 1]) and the image it makes; all enlarged (nearest) to full size."""
+    images, outputs = sample_levels(model, n, seed)
+    size = images[-1].shape[-2:]
+    rows = [images[0]]
+    for residual, image in zip(outputs[1:], images[1:]):
+        rows += [residual / residual.abs().amax().clamp_min(1e-8), image]
+    return torch.cat([F.interpolate(r, size=size, mode="nearest") for r in rows])
 
 
 def _peel(net: nn.Module) -> tuple[nn.Module, bool]:
