@@ -94,7 +94,7 @@ def push(
     api = HfApi(token=token, library_name="ganzoo", library_version=__version__)
     summary = message or f"Upload {config.get('family', 'gan')} model with ganzoo {__version__}"
     try:
-        api.create_repo(repo_id, private=private, exist_ok=True)
+        api.create_repo(repo_id, private=True if private else None, exist_ok=True)  # None: the Hub's default
         if revision:
             api.create_branch(repo_id, branch=revision, exist_ok=True)
         info = api.upload_folder(

@@ -173,17 +173,21 @@ def refresh_card(
     """Rewrite a ganzoo-generated ``README.md`` of a model folder (with ``metrics`` and ``repo_id``).
 
     ``metrics`` are also written to ``metrics.json``. A card without ganzoo's marker line was edited
-    by hand and is left alone; returns whether the card was rewritten.
+    by hand and is left alone, and so is a folder in the Hub cache (its files are links into the cache);
+    returns whether the card was rewritten.
     """
     folder = Path(folder)
     card = folder / CARD_NAME
-    if card.exists() and CARD_MARKER not in card.read_text(encoding="utf-8"):
+    if card.is_symlink() or (card.exists() and CARD_MARKER not in card.read_text(encoding="utf-8")):
         return False
     config = read_config(folder / CONFIG_NAME)
     if metrics is not None:
         _atomic_text(folder / METRICS_NAME, json.dumps(metrics, indent=2, default=str) + "\n")
     elif (folder / METRICS_NAME).is_file():
-        metrics = json.loads((folder / METRICS_NAME).read_text(encoding="utf-8"))
+        try:
+            metrics = json.loads((folder / METRICS_NAME).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise GanzooError(f"{folder / METRICS_NAME} cannot be read: {exc}") from None
     text = model_card(
         config,
         metrics=metrics,
@@ -338,7 +342,7 @@ def model_card(
             "![Critic map](critic_map.png)",
             "",
         ]
-    rows = _flat_metrics(metrics) if metrics else []
+    rows = _flat_metrics(metrics) if isinstance(metrics, dict) else []
     if rows:
         lines += ["## Metrics", "", "| metric | value |", "| --- | --- |"]
         lines += [f"| {name} | {_fmt(value)} |" for name, value in rows]
