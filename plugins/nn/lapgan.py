@@ -99,7 +99,6 @@ class LapganGenerator(nn.Module):
         if levels < 2:
             raise ConfigError("LAPGAN needs at least 2 levels (generator.levels)")
         shapes = level_shapes(data, levels)
-        self.shapes = shapes
         self.noise_dims = [noise_dim] + [level_noise_dim] * (levels - 1)
         self.latent = LatentSpec(sum(self.noise_dims))
         coarse = DataSpec(f"{data.name}@{shapes[0][1]}x{shapes[0][2]}", "images", shapes[0])
