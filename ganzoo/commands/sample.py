@@ -45,9 +45,13 @@ def parse_codes(text: str | None, n: int) -> list[list[int]] | None:
     return _cycle(rows, n)
 
 
-def draw(model, n: int, labels=None, codes=None, seed: int | None = None):
-    """The samples the command writes. (Discriminator-ranked ``--nice`` sampling would choose them here.)"""
+def draw(model, n: int, labels=None, codes=None, seed: int | None = None, nice: dict | None = None):
+    """The samples the command writes; with ``nice`` (pool settings), the discriminator's favourites."""
     try:
+        if nice is not None:
+            from ganzoo.nice import nice_sample
+
+            return nice_sample(model, n, labels=labels, codes=codes, seed=seed, **nice)
         return model.sample(n, labels=labels, codes=codes, seed=seed)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
@@ -71,6 +75,17 @@ def draw(model, n: int, labels=None, codes=None, seed: int | None = None):
     show_default=True,
     help="PNG to write: an image grid, or a scatter plot for 2-D points.",
 )
+@click.option(
+    "--nice", is_flag=True, help="Keep the samples the discriminator scores highest out of a larger pool."
+)
+@click.option(
+    "--pool", type=click.IntRange(min=1), help="With --nice: candidates to draw (default: n / top fraction)."
+)
+@click.option(
+    "--top-fraction",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="With --nice: the share of the pool to keep (default 0.05, the top 5%).",
+)
 @click.option("--nrow", type=click.IntRange(min=1), help="Images per row of the grid (default: square).")
 @click.option("--revision", help="Hub revision (branch, tag or commit) when SOURCE is a repo id.")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
@@ -81,14 +96,23 @@ def sample_cmd(
     codes: str | None,
     seed: int | None,
     out: Path,
+    nice: bool,
+    pool: int | None,
+    top_fraction: float | None,
     nrow: int | None,
     revision: str | None,
     device: str,
 ) -> None:
     """Sample a model: SOURCE is a Hub repo id (user/name[@rev]), a model folder or a run folder.
 
-    Hub models are fetched into the Hub cache first (only safetensors weights are read).
+    Hub models are fetched into the Hub cache first (only safetensors weights are read). With --nice,
+    a pool of n / top-fraction candidates is drawn in batches and the n that the model's discriminator
+    scores highest are kept, best first.
     """
+    if (pool is not None or top_fraction is not None) and not nice:
+        raise ConfigError("--pool and --top-fraction go with --nice")
+    if pool is not None and top_fraction is not None:
+        raise ConfigError("give --pool or --top-fraction, not both")
     import torch
 
     from ganzoo.images import save_samples
@@ -101,10 +125,12 @@ def sample_cmd(
     model = load(source, device=device, revision=revision)
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
-    x = draw(model, n, labels=parse_labels(labels, n), codes=parse_codes(codes, n), seed=seed)
+    ranking = {"pool": pool, "top_fraction": top_fraction or 0.05} if nice else None
+    x = draw(model, n, labels=parse_labels(labels, n), codes=parse_codes(codes, n), seed=seed, nice=ranking)
     try:
         path = save_samples(x, out, nrow=nrow)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     family = model.config.get("family", "model")
-    click.echo(f"wrote {n} samples of {family} (seed {seed}) to {path}")
+    how = " ranked by the discriminator" if nice else ""
+    click.echo(f"wrote {n} samples of {family}{how} (seed {seed}) to {path}")
