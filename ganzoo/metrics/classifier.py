@@ -33,7 +33,7 @@ FEATURES = 128
 
 
 class DomainClassifier(nn.Module):
-    """Two conv blocks (5×5 conv, BN, ReLU, max-pool) and a 128-unit hidden layer; input in [-1, 1].
+    """Two conv blocks (3×3 conv, BN, ReLU, max-pool) and a 128-unit hidden layer; input in [-1, 1].
 
     ``features(x)`` is the penultimate layer (after ReLU), ``forward(x)`` the class logits.
     Works for any (C, H, W) with H, W ≥ 4; maps larger than 8×8 after pooling are average-pooled to 8×8.
@@ -49,7 +49,7 @@ class DomainClassifier(nn.Module):
 
         def block(cin: int, cout: int) -> list[nn.Module]:
             return [
-                nn.Conv2d(cin, cout, 5, padding=2, bias=False),
+                nn.Conv2d(cin, cout, 3, padding=1, bias=False),
                 nn.BatchNorm2d(cout),
                 nn.ReLU(inplace=True),
                 nn.MaxPool2d(2),
@@ -141,7 +141,7 @@ def train_classifier(
     train: TensorData,
     test: TensorData,
     *,
-    epochs: int = 3,
+    epochs: int = 2,
     batch_size: int = 128,
     lr: float = 2e-3,
     seed: int = 0,
@@ -201,7 +201,8 @@ def _random_shift(x: torch.Tensor, gen: torch.Generator, max_shift: int = 2) -> 
     return pad[..., max_shift + dy : max_shift + dy + h, max_shift + dx : max_shift + dx + w]
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_name)`` on a temporary file beside ``path``, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -218,12 +219,12 @@ def save_classifier(clf: TrainedClassifier, path: Path) -> None:
     from safetensors.torch import save_file
 
     state = {k: v.detach().cpu().contiguous() for k, v in clf.net.state_dict().items()}
-    _atomic_write(path, lambda tmp: save_file(state, tmp, metadata={"arch_version": str(ARCH_VERSION)}))
+    atomic_write(path, lambda tmp: save_file(state, tmp, metadata={"arch_version": str(ARCH_VERSION)}))
 
     def write_json(tmp: str) -> None:
         Path(tmp).write_text(json.dumps(clf.info, indent=2) + "\n")
 
-    _atomic_write(path.with_suffix(".json"), write_json)
+    atomic_write(path.with_suffix(".json"), write_json)
 
 
 def load_classifier(path: Path, device: str = "cpu") -> TrainedClassifier | None:
@@ -245,7 +246,7 @@ def load_classifier(path: Path, device: str = "cpu") -> TrainedClassifier | None
 
 
 def get_classifier(
-    train: TensorData, test: TensorData, *, device: str = "cpu", epochs: int = 3, quiet: bool = True
+    train: TensorData, test: TensorData, *, device: str = "cpu", epochs: int = 2, quiet: bool = True
 ) -> TrainedClassifier:
     """The domain classifier of ``train``'s dataset: from the cache, or trained now and cached."""
     path = cache_dir() / f"{train.spec.name}-{data_hash(train)}.safetensors"
