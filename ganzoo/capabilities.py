@@ -23,3 +23,5 @@ LATENT_CODES = "latent-codes"
 PYRAMID = "pyramid"
 #: Provided by the LAPGAN trainer; pyramid nets need it, so they are never trained level-blind.
 PYRAMID_TRAINER = "pyramid-trainer"
+#: The critic is kept Lipschitz by its trainer (weight clipping); the plain WGAN loss needs it.
+LIPSCHITZ = "lipschitz"

@@ -54,7 +54,9 @@ class Param:
         elif not isinstance(value, self.type) or (self.type is int and isinstance(value, bool)):
             raise ParamError(f"{self.name}: expects {tname}, got {value!r}")
         if self.choices is not None and value not in self.choices:
-            raise ParamError(f"{self.name}: must be one of {', '.join(map(str, self.choices))}; got {value!r}")
+            raise ParamError(
+                f"{self.name}: must be one of {', '.join(map(str, self.choices))}; got {value!r}"
+            )
         if self.min is not None and value < self.min:
             raise ParamError(f"{self.name}: must be >= {self.min}; got {value!r}")
         if self.max is not None and value > self.max:

@@ -6,13 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ganzoo import Component, Param, hookimpl
-from ganzoo.capabilities import SCORE
+from ganzoo.capabilities import LIPSCHITZ, SCORE
 
 from .core import TRAINER_PARAMS
 
 PAPER = "Arjovsky et al. 2017 (arXiv 1701.07875)"
-#: A trainer or loss that keeps the critic (roughly) 1-Lipschitz: the plain Wasserstein loss needs one.
-LIPSCHITZ = "lipschitz"
 _DEFAULTS = {"optimizer": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "d_steps": 5}
 WGAN_TRAINER_PARAMS = (
     *(replace(p, default=_DEFAULTS.get(p.name, p.default)) for p in TRAINER_PARAMS),

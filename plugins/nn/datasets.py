@@ -129,7 +129,7 @@ class _Mixture:
         raise NotImplementedError
 
     @classmethod
-    def spec(cls, data_dir: str | Path | None = None, **params) -> DataSpec:
+    def spec(cls, data_dir: str | Path | None = None, *, n: int = 0, seed: int = 0, **params) -> DataSpec:
         k = len(cls.modes(**params)[0])
         return DataSpec(cls.name, "points", (2,), tuple(f"mode{i}" for i in range(k)))
 
