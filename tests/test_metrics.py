@@ -259,3 +259,40 @@ def test_eval_result_json_round_trip():
     assert again == r
     assert EvalResult({"fd": 2.0}, "fd", False).better_than(r)
     assert r.better_than(EvalResult({"fd": float("nan")}, "fd", False))
+
+
+# -- the command --------------------------------------------------------------------------------------------
+def test_eval_command_writes_metrics_into_the_model_folder(tmp_path, capsys):
+    import ganzoo
+    from ganzoo.api import resolve_run
+    from ganzoo.cli import main
+    from ganzoo.modelio import model_config, save_model
+
+    torch.manual_seed(0)
+    impl, _, _ = _mixture("ring8")
+    model = ganzoo.build("gan", dataset="ring8", data_shape=impl.spec())
+    model_config(model, resolve_run("gan", dataset="ring8"), seed=0, steps_done=0)
+    run = tmp_path / "run"
+    save_model(model, run / "model")
+
+    main(["eval", str(run), "--samples", "400", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["main"] == "mode_score" and out["higher_is_better"] is True
+    assert out["written"] == str(run / "model" / "metrics.json")
+    saved = json.loads((run / "model" / "metrics.json").read_text())
+    assert saved["mode_score"] == out["metrics"]["mode_score"] and saved["n_samples"] == 400
+    card = (run / "model" / "README.md").read_text()
+    assert "## Metrics" in card and "mode_score" in card
+    assert not [p.name for p in (run / "model").iterdir() if p.name.endswith(".tmp")]
+
+    main(["eval", str(run / "model"), "--samples", "300", "--no-save"])
+    text = capsys.readouterr().out
+    assert "mode_score" in text and "main metric" in text and "wrote" not in text
+    assert json.loads((run / "model" / "metrics.json").read_text())["n_samples"] == 400
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["eval", str(tmp_path / "missing")])
+    err = capsys.readouterr().err
+    assert (
+        exit_info.value.code == 1 and err.startswith("ganzoo: error:") and len(err.strip().splitlines()) == 1
+    )
