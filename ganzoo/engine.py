@@ -319,6 +319,9 @@ class Engine:
         if self.model.data.is_image:
             rows = self.model.latent.conditional or bool(self.model.latent.categorical)
             save_grid(x, path, nrow=8 if rows else None)
+            if self.model.has_levels:
+                sheet = self.model.sample_levels(8, seed=self.seed + 7919)
+                save_grid(sheet, path.with_name(f"levels-{path.name}"), nrow=8)
         else:
             real = self.data.x[:2000].float()
             save_scatter(

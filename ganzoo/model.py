@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ganzoo.config import RunSpec
@@ -99,6 +100,27 @@ class GanModel(nn.Module):
         finally:
             self.generator.train(was_training)
         return torch.cat(out).float().cpu()
+
+    @property
+    def has_levels(self) -> bool:
+        """Whether the generator can show its intermediate levels (LAPGAN's pyramid)."""
+        return hasattr(self.generator, "level_rows")
+
+    @torch.no_grad()
+    def sample_levels(self, n: int, labels: Any = None, seed: int | None = None) -> torch.Tensor:
+        """A per-level sheet of ``n`` columns for generators with ``level_rows(z, y)``: each row enlarged
+        (nearest) to the full image size, stacked row after row, on the CPU; save with ``nrow=n``."""
+        if not self.has_levels:
+            raise ValueError("this model's generator has no levels to show")
+        lat = self._latents(n, labels, None, None, seed)
+        was = self.generator.training
+        self.generator.eval()
+        try:
+            rows = self.generator.level_rows(lat.z, lat.y)
+        finally:
+            self.generator.train(was)
+        size = self.data.shape[-2:]
+        return torch.cat([F.interpolate(r.float(), size=size, mode="nearest") for r in rows]).cpu()
 
     @torch.no_grad()
     def score(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:

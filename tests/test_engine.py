@@ -124,3 +124,35 @@ def test_batcher_shards_and_resumes():
     assert all(torch.equal(x, c().x) for x in after)
     x = b().x
     assert x.min() >= -1 and x.max() <= 1 and x.dtype == torch.float32
+
+
+def test_lapgan_run_writes_level_sheets_and_samples_levels(tmp_path):
+    from PIL import Image
+
+    from ganzoo.cli import main
+
+    for cls in ("a", "b"):
+        (tmp_path / "imgs" / cls).mkdir(parents=True)
+        for i in range(4):
+            Image.new("L", (16, 16), 40 * i).save(tmp_path / "imgs" / cls / f"{i}.png")
+    out = tmp_path / "run"
+    model = ganzoo.train(
+        "lapgan",
+        dataset="folder",
+        data_dir=tmp_path / "imgs",
+        steps=2,
+        out=out,
+        device="cpu",
+        overrides={
+            "dataset": {"size": 16, "channels": 1},
+            "generator": {"width": 4, "hidden": "16"},
+            "discriminator": {"width": 4, "hidden": "16"},
+            "train": {"batch_size": 4},
+        },
+    )
+    assert (out / "samples" / "levels-step-0000002.png").is_file()
+    sheet = model.sample_levels(3, seed=1)
+    assert sheet.shape == (5 * 3, 1, 16, 16)  # coarse, then residual and image for two finer levels
+    assert torch.equal(sheet[-3:], model.sample(3, seed=1))
+    main(["sample", str(out), "-n", "4", "--levels", "--seed", "0", "-o", str(tmp_path / "levels.png")])
+    assert Image.open(tmp_path / "levels.png").size == (4 * 18 + 2, 5 * 18 + 2)  # 4 columns, 5 rows

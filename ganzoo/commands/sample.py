@@ -86,6 +86,9 @@ def draw(model, n: int, labels=None, codes=None, seed: int | None = None, nice: 
     type=click.FloatRange(0, 1, min_open=True),
     help="With --nice: the share of the pool to keep (default 0.05, the top 5%).",
 )
+@click.option(
+    "--levels", is_flag=True, help="Show every pyramid level (LAPGAN): one row per level, -n columns."
+)
 @click.option("--nrow", type=click.IntRange(min=1), help="Images per row of the grid (default: square).")
 @click.option("--revision", help="Hub revision (branch, tag or commit) when SOURCE is a repo id.")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
@@ -99,6 +102,7 @@ def sample_cmd(
     nice: bool,
     pool: int | None,
     top_fraction: float | None,
+    levels: bool,
     nrow: int | None,
     revision: str | None,
     device: str,
@@ -125,6 +129,17 @@ def sample_cmd(
     model = load(source, device=device, revision=revision)
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
+    if levels:
+        if not model.has_levels:
+            raise ConfigError(
+                f"--levels: this {model.config.get('family', 'model')} model has no pyramid levels to show"
+            )
+        if nice:
+            raise ConfigError("--levels and --nice do not go together")
+        sheet = model.sample_levels(n, labels=parse_labels(labels, n), seed=seed)
+        path = save_samples(sheet, out, nrow=n)
+        click.echo(f"wrote a {sheet.shape[0] // n}-row level sheet of {n} samples (seed {seed}) to {path}")
+        return
     ranking = {"pool": pool, "top_fraction": top_fraction or 0.05} if nice else None
     x = draw(model, n, labels=parse_labels(labels, n), codes=parse_codes(codes, n), seed=seed, nice=ranking)
     try:

@@ -135,6 +135,15 @@ class LapganGenerator(nn.Module):
         """The coarsest image, then each finer level's generated residual band (coarse to fine)."""
         return self._chain(z)[1]
 
+    def level_rows(self, z: torch.Tensor, y: torch.Tensor | None = None) -> list[torch.Tensor]:
+        """Rows of a per-level sheet (ganzoo's optional generator protocol): the coarsest image, then for
+        each finer level its residual band (scaled by its largest magnitude to fill [-1, 1]) and its image."""
+        images, outputs = self._chain(z)
+        rows = [images[0]]
+        for residual, image in zip(outputs[1:], images[1:]):
+            rows += [residual / residual.abs().amax().clamp_min(1e-8), image]
+        return rows
+
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         return self._chain(z)[0][-1]
 
@@ -249,12 +258,7 @@ def level_sheet(model, n: int = 8, seed: int | None = None) -> torch.Tensor:
     """A per-level sample sheet of ``n`` columns, ready for ``ganzoo.images.save_grid(sheet, path, nrow=n)``:
     rows are the coarsest image, then for each finer level its residual band (scaled by its largest
     magnitude to fill [-1, 1]) and the image it makes; all enlarged (nearest) to full size."""
-    images, outputs = sample_levels(model, n, seed)
-    size = images[-1].shape[-2:]
-    rows = [images[0]]
-    for residual, image in zip(outputs[1:], images[1:]):
-        rows += [residual / residual.abs().amax().clamp_min(1e-8), image]
-    return torch.cat([F.interpolate(r, size=size, mode="nearest") for r in rows])
+    return model.sample_levels(n, seed=seed)
 
 
 def _peel(net: nn.Module) -> tuple[nn.Module, bool]:
