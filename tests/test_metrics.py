@@ -132,6 +132,18 @@ def test_classifier_is_trained_cached_and_accurate(results, toy_registry):
     assert not list(clf_mod.cache_dir().glob("*.tmp"))
 
 
+def test_stale_or_broken_cache_is_not_used(results, tmp_path):
+    src = next(clf_mod.cache_dir().glob("toydigits-*.safetensors"))
+    path = tmp_path / src.name
+    path.write_bytes(src.read_bytes())
+    info = json.loads(src.with_suffix(".json").read_text())
+    path.with_suffix(".json").write_text(json.dumps({**info, "arch_version": info["arch_version"] - 1}))
+    assert clf_mod.load_classifier(path) is None  # another recipe: retrain
+    path.with_suffix(".json").write_text(json.dumps(info))
+    path.write_bytes(b"not safetensors")
+    assert clf_mod.load_classifier(path) is None
+
+
 def test_real_images_score_near_the_floor(results):
     m = results["real"].metrics
     assert results["real"].main == "fd" and not results["real"].higher_is_better

@@ -79,6 +79,10 @@ class FeatureExtractor(nn.Module):
         self.classifier = classifier
         self.num_features = FEATURES
 
+    def train(self, mode: bool = True) -> FeatureExtractor:
+        """Always in eval mode: batch norm must use its running statistics, dropout must be off."""
+        return super().train(False)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier.features(x.float())
 
@@ -229,6 +233,7 @@ def save_classifier(clf: TrainedClassifier, path: Path) -> None:
 
 def load_classifier(path: Path, device: str = "cpu") -> TrainedClassifier | None:
     """The cached classifier at ``path``, or None when it is missing, stale or unreadable."""
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     meta = path.with_suffix(".json")
@@ -240,7 +245,7 @@ def load_classifier(path: Path, device: str = "cpu") -> TrainedClassifier | None
             return None
         net = DomainClassifier(tuple(info["shape"]), len(info["classes"]), width=int(info["width"]))
         net.load_state_dict(load_file(str(path)), strict=True)
-    except (OSError, ValueError, KeyError, RuntimeError):
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError):
         return None
     return TrainedClassifier(net.to(device).eval(), info)
 
