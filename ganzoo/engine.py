@@ -447,28 +447,29 @@ class Engine:
         sheet = self.sample_sheet()
         self.loss_plot()
         self.write_config()
-        if self.best is not None and (self.run_dir / "best" / "model.safetensors").is_file():
-            return  # keep-best already wrote model/ from the best evaluation
-        save_model(self.model, self.run_dir / "model", sample_sheet=sheet)
+        if self.best is None:  # with --eval-every, model/ already holds the best evaluated model
+            save_model(self.model, self.run_dir / "model", sample_sheet=sheet)
 
     def _evaluate_keep_best(self) -> None:
+        """Evaluate (rank 0) and, when the main metric improved, write this model to ``model/``."""
+        if not self.dist.main:
+            return
         from ganzoo.metrics import evaluate
+        from ganzoo.modelio import save_model
 
         result = evaluate(self.model, n_samples=2000, device=str(self.device), seed=self.seed)
-        value = result.metrics[result.main]
-        better = self.best is None or (
-            value > self.best[0] if result.higher_is_better else value < self.best[0]
+        self._log({"step": self.step, "eval": result.metrics, "main": result.main})
+        best = self.best
+        improved = math.isfinite(result.value) and (
+            best is None or (result.value > best[0] if result.higher_is_better else result.value < best[0])
         )
-        line = {"step": self.step, "eval": result.metrics}
-        self._log(line)
-        if better and self.dist.main and self.run_dir is not None:
-            from ganzoo.modelio import save_model
-
-            self.best = (value, self.step)
-            sheet = self.sample_sheet()
-            save_model(self.model, self.run_dir / "model", sample_sheet=sheet, metrics=result.metrics)
-            (self.run_dir / "best").mkdir(exist_ok=True)
-            _atomic_text(self.run_dir / "best" / "step.txt", f"{self.step}\n")
+        if improved and self.run_dir is not None:
+            self.best = (result.value, self.step)
+            self.config["train"]["steps_done"] = self.step
+            self.config["run"]["best"] = {"step": self.step, result.main: result.value}
+            save_model(
+                self.model, self.run_dir / "model", sample_sheet=self.sample_sheet(), metrics=result.summary()
+            )
 
     def _log(self, line: dict[str, Any]) -> None:
         self.history.append(line)

@@ -156,3 +156,33 @@ def test_lapgan_run_writes_level_sheets_and_samples_levels(tmp_path):
     assert torch.equal(sheet[-3:], model.sample(3, seed=1))
     main(["sample", str(out), "-n", "4", "--levels", "--seed", "0", "-o", str(tmp_path / "levels.png")])
     assert Image.open(tmp_path / "levels.png").size == (4 * 18 + 2, 5 * 18 + 2)  # 4 columns, 5 rows
+
+
+def test_eval_every_keeps_the_best_model(tmp_path):
+    from ganzoo.modelio import load
+
+    def collapse(engine, step, line):
+        if step == 6:  # after the step-5 evaluation the generator collapses to one point
+            with torch.no_grad():
+                for p in engine.model.generator.parameters():
+                    p.zero_()
+
+    out = tmp_path / "run"
+    final = ganzoo.train(
+        "gan",
+        dataset="ring8",
+        steps=10,
+        out=out,
+        overrides={**TINY, "train": {**TINY["train"], "eval_every": 5}},
+        device="cpu",
+        seed=3,
+        callbacks=[collapse],
+    )
+    evals = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines() if '"eval"' in x]
+    assert [e["step"] for e in evals] == [5, 10] and evals[0]["main"] == "mode_score"
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["run"]["best"]["step"] == 5
+    kept = load(str(out / "model"))
+    assert json.loads((out / "model" / "metrics.json").read_text())["main"] == "mode_score"
+    assert not torch.equal(kept.sample(8, seed=0), final.sample(8, seed=0))
+    assert kept.config["train"]["steps_done"] == 5
