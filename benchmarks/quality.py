@@ -398,11 +398,16 @@ def main(argv: list[str] | None = None) -> int:
                 skipped[(fam, ds)] = {"family": fam, "dataset": ds, "reason": reason.split(";")[0]}
                 continue
             try:
-                entries[(fam, ds)] = run_one(fam, ds, args)
+                entry = run_one(fam, ds, args)
             except GanzooError as exc:
                 failures += 1
                 print(f"[{fam} on {ds}] failed: {exc}", file=sys.stderr, flush=True)
                 continue
+            # re-read the store: several invocations (one per core, say) may add to it at once
+            saved = json.loads(store.read_text()) if store.is_file() else {"entries": [], "skipped": []}
+            entries = {(e["family"], e["dataset"]): e for e in saved["entries"]}
+            skipped = {(s["family"], s["dataset"]): s for s in saved["skipped"]}
+            entries[(fam, ds)] = entry
             skipped.pop((fam, ds), None)
             saved = {
                 "entries": order(list(entries.values())),
@@ -410,6 +415,10 @@ def main(argv: list[str] | None = None) -> int:
             }
             write_text(store, json.dumps(saved, indent=2) + "\n")
             write_text(args.docs / "quality.md", render(saved["entries"], saved["skipped"]))
+    if store.is_file() and not args.report_only:
+        latest = json.loads(store.read_text())
+        entries.update({(e["family"], e["dataset"]): e for e in latest["entries"]})
+        skipped.update({(s["family"], s["dataset"]): s for s in latest["skipped"]})
     saved = {"entries": order(list(entries.values())), "skipped": list(skipped.values())}
     write_text(store, json.dumps(saved, indent=2) + "\n")
     write_text(args.docs / "quality.md", render(saved["entries"], saved["skipped"]))

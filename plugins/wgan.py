@@ -51,6 +51,10 @@ def register_components(register):
             "Wasserstein GAN: DCGAN nets as critic, weight clipping 0.01, RMSProp 5e-5, n_critic 5",
             paper=PAPER,
             parts={"generator": "dcgan", "discriminator": "dcgan", "loss": "wgan", "trainer": "wgan"},
-            defaults={"train": {"batch_size": 64, "steps": 5000}},
+            defaults={
+                "generator": {"width": 32},
+                "discriminator": {"width": 32},
+                "train": {"batch_size": 64, "steps": 5000},
+            },
         )
     )

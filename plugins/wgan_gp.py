@@ -36,7 +36,8 @@ def register_components(register):
                 "trainer": "alternating",
             },
             defaults={
-                "discriminator": {"norm": "none"},
+                "generator": {"width": 32},
+                "discriminator": {"norm": "none", "width": 32},
                 "trainer": {"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.5, "beta2": 0.9, "d_steps": 5},
                 "train": {"batch_size": 64, "steps": 5000},
             },
