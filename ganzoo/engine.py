@@ -193,6 +193,11 @@ class Engine:
         self.device = pick_device(device, self.dist)
         self.callbacks = callbacks or []
         t = spec.train
+        if t["sync_bn"] and self.device.type != "cuda":
+            raise ConfigError(
+                "train.sync_bn needs CUDA GPUs (torch's SyncBatchNorm runs only there); on the CPU the ranks' "
+                "BatchNorm statistics are averaged at every checkpoint instead"
+            )
         if t["threads"]:
             torch.set_num_threads(t["threads"])
         torch.manual_seed(seed)  # weight init
@@ -227,7 +232,7 @@ class Engine:
     def _wrap_ddp(self, net: torch.nn.Module) -> torch.nn.Module:
         from torch.nn.parallel import DistributedDataParallel as DDP
 
-        if self.spec.train.get("sync_bn") and self.data.spec.is_image:
+        if self.spec.train["sync_bn"]:
             net = torch.nn.SyncBatchNorm.convert_sync_batchnorm(net)
         ids = [self.device.index] if self.device.type == "cuda" else None
         # find_unused_parameters: a head the chosen loss ignores (ACGAN's class head under a plain

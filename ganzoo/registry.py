@@ -57,6 +57,11 @@ class PluginRecord:
         return dict(self.__dict__)
 
 
+def _canonical(name: str) -> str:
+    """Distribution names compare like pip's: case, ``_``, ``.`` and ``-`` do not matter."""
+    return name.strip().lower().replace("_", "-").replace(".", "-")
+
+
 def _sort_key(ep: metadata.EntryPoint) -> tuple:
     dist = ep.dist.name if ep.dist is not None else ""
     return (dist != PROJECT, dist.lower(), ep.name)
@@ -77,7 +82,7 @@ class Registry:
         """Load every plugin of the ``ganzoo`` entry-point group (or the given entry points)."""
         reg = cls()
         eps = entry_points if entry_points is not None else metadata.entry_points(group=ENTRY_POINT_GROUP)
-        blocked = {b.strip() for b in os.environ.get(BLOCK_ENV, "").split(",") if b.strip()}
+        blocked = {_canonical(b) for b in os.environ.get(BLOCK_ENV, "").split(",") if b.strip()}
         seen: set[tuple[str, str]] = set()
         for ep in sorted(eps, key=_sort_key):
             dist = ep.dist.name if ep.dist is not None else "unknown"
@@ -87,7 +92,7 @@ class Registry:
             seen.add((dist, ep.name))
             rec = PluginRecord(name=ep.name, distribution=dist, version=version, module=ep.value)
             reg.plugins.append(rec)
-            if ep.name in blocked or dist in blocked:
+            if _canonical(ep.name) in blocked or _canonical(dist) in blocked:
                 rec.status = "blocked"
                 continue
             reg._load_one(ep, rec)

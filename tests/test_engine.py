@@ -186,3 +186,17 @@ def test_eval_every_keeps_the_best_model(tmp_path):
     assert json.loads((out / "model" / "metrics.json").read_text())["main"] == "mode_score"
     assert not torch.equal(kept.sample(8, seed=0), final.sample(8, seed=0))
     assert kept.config["train"]["steps_done"] == 5
+
+
+def test_sync_bn_is_refused_on_the_cpu(tmp_path):
+    from ganzoo.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="sync_bn needs CUDA"):
+        ganzoo.train(
+            "gan",
+            dataset="ring8",
+            steps=1,
+            save=False,
+            device="cpu",
+            overrides={**TINY, "train": {"sync_bn": True}},
+        )

@@ -22,7 +22,7 @@ def _registry():
 @click.option("--kind", type=click.Choice(KINDS), help="Only components of this kind.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def list_cmd(pattern: str | None, kind: str | None, as_json: bool) -> None:
-    """List components, optionally filtered by a wildcard PATTERN (e.g. '*gan*')."""
+    """List components, optionally filtered by a wildcard PATTERN (e.g. `'*gan*'`)."""
     comps = _registry().list(pattern, kind)
     if as_json:
         click.echo(json.dumps([c.to_json() for c in comps], indent=2))
