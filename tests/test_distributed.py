@@ -57,3 +57,36 @@ def test_torchrun_two_cpu_processes(tmp_path):
         # the model rank 0 saved is the model every rank holds
         saved = load_file(str(run / "model" / "model.safetensors"))
         assert all(torch.equal(saved[k], r0[k]) for k in saved)
+
+
+def test_nproc_hands_over_to_torchrun(tmp_path):
+    out = tmp_path / "run"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "ganzoo",
+        "train",
+        "gan",
+        "--dataset",
+        "ring8",
+        "--nproc",
+        "2",
+        "--steps",
+        "2",
+        "--set",
+        "dataset.n=256",
+        "--set",
+        "generator.hidden=8",
+        "--set",
+        "discriminator.hidden=8",
+        "--device",
+        "cpu",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads((out / "config.json").read_text())["run"]["world_size"] == 2
+    assert (out / "model" / "model.safetensors").is_file()
