@@ -1,5 +1,6 @@
 """Run by torchrun in test_distributed.py: train each family a few steps, dump this rank's weights."""
 
+import shutil
 import sys
 
 import torch.distributed as dist
@@ -24,4 +25,11 @@ for family in families:
     )
     state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
     save_file(state, f"{out}/{family}-rank{dist.get_rank()}.safetensors")
+# resume under DDP: continue a copy of the dcgan run from its last checkpoint (step 3) to step 5
+if dist.get_rank() == 0:
+    shutil.copytree(f"{out}/dcgan", f"{out}/dcgan-resumed")
+dist.barrier()
+model = ganzoo.train(resume=f"{out}/dcgan-resumed", steps=5, device="cpu")
+state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+save_file(state, f"{out}/dcgan-resumed-rank{dist.get_rank()}.safetensors")
 dist.destroy_process_group()

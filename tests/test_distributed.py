@@ -57,6 +57,12 @@ def test_torchrun_two_cpu_processes(tmp_path):
         # the model rank 0 saved is the model every rank holds
         saved = load_file(str(run / "model" / "model.safetensors"))
         assert all(torch.equal(saved[k], r0[k]) for k in saved)
+    r0 = load_file(str(out / "dcgan-resumed-rank0.safetensors"))
+    r1 = load_file(str(out / "dcgan-resumed-rank1.safetensors"))
+    assert all(torch.equal(r0[k], r1[k]) for k in r0)
+    lines = [json.loads(x) for x in (out / "dcgan-resumed" / "metrics.jsonl").read_text().splitlines()]
+    assert [x["step"] for x in lines] == [1, 2, 3, 4, 5]
+    assert json.loads((out / "dcgan-resumed" / "config.json").read_text())["train"]["steps_done"] == 5
 
 
 def test_nproc_hands_over_to_torchrun(tmp_path):
