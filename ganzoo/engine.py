@@ -148,8 +148,13 @@ def fixed_sheet_latent(model: GanModel, device: torch.device, seed: int) -> Late
 class _Signals:
     """Turn SIGINT/SIGTERM into a flag the loop checks after each step."""
 
+    #: Signals this close to the first are the same stop request (a terminal's Ctrl-C reaches every
+    #: process of the group, and torchrun forwards its own SIGTERM on top).
+    GRACE_S = 5.0
+
     def __init__(self) -> None:
         self.stop: str | None = None
+        self._first = 0.0
         self._old: dict[int, Any] = {}
 
     def __enter__(self) -> _Signals:
@@ -159,9 +164,12 @@ class _Signals:
         return self
 
     def _handle(self, signum, frame) -> None:
-        if self.stop is not None:  # a second Ctrl-C: stop now
-            raise KeyboardInterrupt
+        if self.stop is not None:
+            if time.monotonic() - self._first > self.GRACE_S:  # a second, later Ctrl-C: stop now
+                raise KeyboardInterrupt
+            return
         self.stop = signal.Signals(signum).name
+        self._first = time.monotonic()
 
     def __exit__(self, *exc) -> None:
         for sig, old in self._old.items():

@@ -12,7 +12,7 @@ import torch
 from safetensors.torch import load_file
 from test_registry import _write_idx
 
-FAMILIES = ["dcgan", "acgan", "infogan", "wgan-gp"]
+FAMILIES = ["dcgan", "acgan", "infogan", "wgan-gp", "wgan", "lapgan"]
 
 
 def test_torchrun_two_cpu_processes(tmp_path):
@@ -50,7 +50,7 @@ def test_torchrun_two_cpu_processes(tmp_path):
         lines = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
         assert [x["step"] for x in lines] == [1, 2, 3]  # written once, by rank 0
         assert all(abs(x["d_loss"]) < 1e6 and abs(x["g_loss"]) < 1e6 for x in lines)
-        assert lines[-1]["images"] == 3 * 8 * 2 * (5 if family == "wgan-gp" else 1)
+        assert lines[-1]["images"] == 3 * 8 * 2 * (5 if family in ("wgan-gp", "wgan") else 1)
         cfg = json.loads((run / "config.json").read_text())
         assert cfg["run"]["world_size"] == 2
         assert (run / "model" / "model.safetensors").is_file()
@@ -96,3 +96,57 @@ def test_nproc_hands_over_to_torchrun(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads((out / "config.json").read_text())["run"]["world_size"] == 2
     assert (out / "model" / "model.safetensors").is_file()
+
+
+def test_ctrl_c_stops_every_rank_with_a_checkpoint(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc-per-node=2",
+        "-m",
+        "ganzoo",
+        "train",
+        "gan",
+        "--dataset",
+        "ring8",
+        "--steps",
+        "1000000",
+        "--set",
+        "dataset.n=256",
+        "--set",
+        "generator.hidden=8",
+        "--set",
+        "discriminator.hidden=8",
+        "--set",
+        "train.log_every=5",
+        "--device",
+        "cpu",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 150
+        while not (out / "metrics.jsonl").is_file() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert (out / "metrics.jsonl").is_file(), "training never logged"
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "stopped by SIG" in stderr and "--resume" in stderr
+    from ganzoo.checkpoint import latest_checkpoint, load_checkpoint
+
+    step, _, _ = load_checkpoint(latest_checkpoint(out))
+    assert 0 < step < 1_000_000 and step % 5 == 0  # the ranks agreed at a logging step
