@@ -336,10 +336,12 @@ class Engine:
                 sheet = self.model.sample_levels(8, seed=self.seed + 7919)
                 save_grid(sheet, path.with_name(f"levels-{path.name}"), nrow=8)
         else:
+            from ganzoo.critic_map import save_critic_map
+
             real = self.data.x[:2000].float()
-            save_scatter(
-                x, path, real=real, title=f"{self.spec.family} on {self.data.spec.name}, step {self.step}"
-            )
+            title = f"{self.spec.family} on {self.data.spec.name}, step {self.step}"
+            save_scatter(x, path, real=real, title=title)
+            save_critic_map(self.model, path.with_name(f"critic-{path.name}"), real=real, fake=x, title=title)
         return path
 
     def loss_plot(self) -> Path | None:
@@ -455,18 +457,23 @@ class Engine:
         """Sample sheet, loss plot and the Hub-layout model folder (rank 0 only)."""
         if self.run_dir is None or not self.dist.main:
             return
+        from ganzoo.critic_map import critic_map_of, save_critic_sequence
         from ganzoo.modelio import save_model
 
         sheet = self.sample_sheet()
+        save_critic_sequence(self.run_dir)  # critic-maps.gif/.png of a 2-D run; nothing for images
         self.loss_plot()
         self.write_config()
         if self.best is None:  # with --eval-every, model/ already holds the best evaluated model
-            save_model(self.model, self.run_dir / "model", sample_sheet=sheet)
+            save_model(
+                self.model, self.run_dir / "model", sample_sheet=sheet, critic_map=critic_map_of(sheet)
+            )
 
     def _evaluate_keep_best(self) -> None:
         """Evaluate (rank 0) and, when the main metric improved, write this model to ``model/``."""
         if not self.dist.main:
             return
+        from ganzoo.critic_map import critic_map_of
         from ganzoo.metrics import evaluate
         from ganzoo.modelio import save_model
 
@@ -480,8 +487,13 @@ class Engine:
             self.best = (result.value, self.step)
             self.config["train"]["steps_done"] = self.step
             self.config["run"]["best"] = {"step": self.step, result.main: result.value}
+            sheet = self.sample_sheet()
             save_model(
-                self.model, self.run_dir / "model", sample_sheet=self.sample_sheet(), metrics=result.summary()
+                self.model,
+                self.run_dir / "model",
+                sample_sheet=sheet,
+                metrics=result.summary(),
+                critic_map=critic_map_of(sheet),
             )
 
     def _log(self, line: dict[str, Any]) -> None:
