@@ -20,6 +20,7 @@ COMMANDS = {
     "train": "ganzoo.commands.train:train_cmd",
     "sample": "ganzoo.commands.sample:sample_cmd",
     "eval": "ganzoo.commands.evaluate:eval_cmd",
+    "compare": "ganzoo.commands.compare:compare_cmd",
     "push": "ganzoo.commands.hub:push_cmd",
     "pull": "ganzoo.commands.hub:pull_cmd",
 }
