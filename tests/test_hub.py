@@ -225,6 +225,7 @@ def test_push_pull_sample_round_trip_python(fake_hub, tmp_path):
         "model.safetensors",
         "samples.png",
         "metrics.json",
+        "critic_map.png",  # a 2-D run's last critic map, shown in the card
     }
     assert files["model.safetensors"] == (run / "model" / "model.safetensors").read_bytes()
     card = files["README.md"].decode()
