@@ -35,6 +35,7 @@ TABLE_METRICS = {"images": ("fd", "classifier_score"), "points": ("mode_score", 
 #: Metrics where lower is better; higher is better for every other one.
 LOWER_IS_BETTER = frozenset({"fd", "fd_floor", "max_class_share", "mode_kl"})
 RECORD_NAME = "comparison-run.json"
+SESSIONS_NAME = "comparison-sessions.json"  # the steps at which resumed sessions of a run started
 SHEET_SAMPLES = 8  # images per seed row of a sheet
 SHEET_POINTS = 2000  # points per seed panel of a sheet
 
@@ -224,19 +225,30 @@ def _check_same_run(run_dir: Path, spec: RunSpec, seed: int) -> None:
         )
 
 
+def _mark_resume(run_dir: Path) -> None:
+    """Note the step a resumed session starts from (its latest checkpoint), for :func:`_session_seconds`."""
+    from ganzoo.checkpoint import latest_checkpoint
+    from ganzoo.images import _atomic_write
+
+    ckpt = latest_checkpoint(run_dir)
+    path = run_dir / SESSIONS_NAME
+    starts = json.loads(path.read_text()) if path.is_file() else []
+    starts.append(int(ckpt.name.split("-")[-1]) if ckpt is not None else 0)
+    _atomic_write(path, lambda tmp: tmp.write_text(json.dumps(starts) + "\n"))
+
+
 def _session_seconds(run_dir: Path) -> float:
-    """Training time over every session of a resumed run: the clock restarts at each session."""
-    total, last = 0.0, 0.0
-    path = run_dir / "metrics.jsonl"
-    lines = path.read_text().splitlines() if path.is_file() else []
-    for line in lines:
-        t = json.loads(line).get("time") if line.strip() else None
-        if t is None:
-            continue
-        if t < last:
-            total += last
-        last = t
-    return round(total + last, 2)
+    """Training time of a resumed run: the sum over its sessions of each one's clock (``time`` in
+    metrics.jsonl restarts at every session) at its last logged step."""
+    path, marks = run_dir / "metrics.jsonl", run_dir / SESSIONS_NAME
+    starts = [0, *(json.loads(marks.read_text()) if marks.is_file() else [])]
+    last: dict[int, float] = {}
+    for line in path.read_text().splitlines() if path.is_file() else []:
+        entry = json.loads(line) if line.strip() else {}
+        if "time" in entry:  # evaluation lines carry no time
+            session = max(i for i, start in enumerate(starts) if entry["step"] > start or i == 0)
+            last[session] = max(last.get(session, 0.0), entry["time"])
+    return round(sum(last.values()), 2)
 
 
 def _write_record(record: RunRecord) -> None:
@@ -274,6 +286,8 @@ def _one_run(
             model, steps, seconds, resumed = load(run_dir, device=device), old.steps, old.seconds, old.resumed
         else:
             resumed = (run_dir / "config.json").is_file()
+            if resumed:
+                _mark_resume(run_dir)
             kw: dict[str, Any] = (
                 {"resume": run_dir}
                 if resumed
@@ -296,6 +310,8 @@ def _one_run(
             f"{combo.name} seed {seed}: {str(exc).split(';')[0]}; run the same comparison again to continue"
         ) from None
     except TrainingError as exc:
+        if "diverged" not in str(exc):  # not a result of the comparison: e.g. outputs that cannot be written
+            raise
         record = RunRecord(combo.name, seed, str(run_dir), "diverged", error=str(exc), resumed=resumed)
         _write_record(record)
         return record

@@ -16,7 +16,7 @@ from torch import nn
 
 import ganzoo
 from ganzoo.cli import main
-from ganzoo.compare import RECORD_NAME, plan_comparison, run_comparison
+from ganzoo.compare import RECORD_NAME, SESSIONS_NAME, _session_seconds, plan_comparison, run_comparison
 from ganzoo.critic_map import critic_grid, plane_bounds, save_critic_map
 from ganzoo.engine import TrainingInterrupted
 from ganzoo.errors import ConfigError
@@ -216,6 +216,8 @@ def test_interrupted_comparison_resumes_and_divergence_is_a_result(tmp_path):
     result = run_comparison("gan", device="cpu", **kw)
     (run,) = result.runs
     assert run.status == "ok" and run.resumed and run.steps == 4
+    assert json.loads((out / "gan_bce-seed0" / SESSIONS_NAME).read_text()) == [2]  # resumed at step 2
+    assert run.seconds == _session_seconds(out / "gan_bce-seed0") > 0
     assert json.loads((out / "gan_bce-seed0" / "config.json").read_text())["train"]["steps_done"] == 4
     again = run_comparison("gan", device="cpu", **kw)  # finished runs are kept, not trained again
     assert again.runs[0].metrics == run.metrics
@@ -228,3 +230,17 @@ def test_interrupted_comparison_resumes_and_divergence_is_a_result(tmp_path):
     assert row["diverged"] == [0] and row["ok"] == 0 and row["sheet"] is None
     assert json.loads((tmp_path / "div" / "gan_bce-seed0" / RECORD_NAME).read_text())["status"] == "diverged"
     assert "diverged: seed 0" in (tmp_path / "div" / "comparison.md").read_text()
+
+
+def test_training_time_of_a_resumed_run_adds_its_sessions(tmp_path):
+    lines = [
+        {"step": 2, "time": 1.0},
+        {"step": 4, "time": 2.0},  # session 0, checkpoint at 4, then stopped
+        {"step": 4, "eval": {}, "main": "mode_score"},
+        {"step": 6, "time": 2.5},  # session 1 (its clock restarted) ...
+        {"step": 8, "time": 3.5},  # ... stopped after checkpoint 8
+        {"step": 10, "time": 0.25},  # session 2
+    ]
+    (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    (tmp_path / SESSIONS_NAME).write_text("[4, 8]")
+    assert _session_seconds(tmp_path) == 2.0 + 3.5 + 0.25
