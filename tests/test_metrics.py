@@ -308,3 +308,27 @@ def test_eval_command_writes_metrics_into_the_model_folder(tmp_path, capsys):
     assert (
         exit_info.value.code == 1 and err.startswith("ganzoo: error:") and len(err.strip().splitlines()) == 1
     )
+
+
+def test_evaluate_uses_a_custom_sampler():
+    from ganzoo_plugins.nn.datasets import Ring8
+
+    import ganzoo
+
+    model = ganzoo.build(
+        "gan", dataset="ring8", overrides={"generator": {"hidden": "8"}, "discriminator": {"hidden": "8"}}
+    )
+    centers, std = Ring8.modes()
+    calls = []
+
+    def perfect(model, n, *, labels=None, codes=None, seed=None):
+        calls.append(n)
+        return centers[torch.arange(n) % 8] + std * torch.randn(
+            n, 2, generator=torch.Generator().manual_seed(0)
+        )
+
+    plain = evaluate(model, n_samples=800)
+    ranked = evaluate(model, n_samples=800, sampler=perfect)
+    assert calls == [800]
+    assert ranked.metrics["modes"] == 8 and ranked.metrics["hq"] > 0.95
+    assert plain.metrics["modes"] < 8

@@ -6,6 +6,7 @@ import inspect
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,8 +151,17 @@ def _requests(model: GanModel, n: int, seed: int) -> tuple[torch.Tensor | None, 
     return labels, codes
 
 
-def _sample(model: GanModel, n: int, labels, codes, seed: int, batch_size: int) -> tuple[torch.Tensor, int]:
-    x = model.sample(n, labels=labels, codes=codes, seed=seed, batch_size=batch_size)
+#: ``(model, n, labels, codes, seed) -> samples``: how evaluation draws its samples (default: model.sample).
+Sampler = Callable[..., torch.Tensor]
+
+
+def _sample(
+    model: GanModel, n: int, labels, codes, seed: int, batch_size: int, sampler: Sampler | None = None
+) -> tuple[torch.Tensor, int]:
+    if sampler is None:
+        x = model.sample(n, labels=labels, codes=codes, seed=seed, batch_size=batch_size)
+    else:
+        x = sampler(model, n, labels=labels, codes=codes, seed=seed)
     bad = int((~torch.isfinite(x.reshape(n, -1))).any(1).sum())
     if bad:
         x = torch.nan_to_num(x, nan=0.0, posinf=1.0, neginf=-1.0)
@@ -167,6 +177,7 @@ def evaluate(
     batch_size: int = 500,
     seed: int = 0,
     quiet: bool = True,
+    sampler: Sampler | None = None,
 ) -> EvalResult:
     """Sample ``n_samples`` from ``model`` and measure them against its dataset's real data.
 
@@ -175,7 +186,8 @@ def evaluate(
     2-D points: modes covered, high-quality share, ``mode_score`` (main, higher is better).
     ``device`` runs the domain classifier; the model samples on its own device. ``data_dir``
     defaults to the one recorded in the model's config. The first image evaluation of a dataset
-    trains its domain classifier (about a minute for MNIST on a CPU) and caches it.
+    trains its domain classifier (about a minute for MNIST on a CPU) and caches it. ``sampler``
+    replaces how samples are drawn (e.g. discriminator-ranked sampling, see ``ganzoo.nice``).
     """
     if n_samples < 2:
         raise ValueError("n_samples must be at least 2")
@@ -185,9 +197,11 @@ def evaluate(
     start = time.perf_counter()
     labels, codes = _requests(model, n_samples, seed)
     if model.data.is_image:
-        result = _evaluate_images(model, n_samples, labels, codes, data_dir, device, batch_size, seed, quiet)
+        result = _evaluate_images(
+            model, n_samples, labels, codes, data_dir, device, batch_size, seed, quiet, sampler
+        )
     elif model.data.kind == "points":
-        result = _evaluate_points(model, n_samples, labels, codes, seed, batch_size)
+        result = _evaluate_points(model, n_samples, labels, codes, seed, batch_size, sampler)
     else:
         raise DataError(f"no metrics for data of kind {model.data.kind!r} (known: images, points)")
     result.info.update(
@@ -200,9 +214,11 @@ def evaluate(
     return result
 
 
-def _evaluate_images(model, n, labels, codes, data_dir, device, batch_size, seed, quiet) -> EvalResult:
+def _evaluate_images(
+    model, n, labels, codes, data_dir, device, batch_size, seed, quiet, sampler
+) -> EvalResult:
     ref = image_reference(model, data_dir=data_dir, device=device, batch_size=batch_size, quiet=quiet)
-    x, bad = _sample(model, n, labels, codes, seed, batch_size)
+    x, bad = _sample(model, n, labels, codes, seed, batch_size, sampler)
     k = ref.num_classes
     logits = ref.logits(x)
     hist = class_histogram(logits, k)
@@ -248,10 +264,10 @@ def _modes_of(impl: Any, params: dict[str, Any], name: str) -> tuple[torch.Tenso
     return torch.as_tensor(centers), float(std)
 
 
-def _evaluate_points(model, n, labels, codes, seed, batch_size) -> EvalResult:
+def _evaluate_points(model, n, labels, codes, seed, batch_size, sampler) -> EvalResult:
     name, params, impl = _dataset(model)
     centers, std = _modes_of(impl, params, name)
-    x, bad = _sample(model, n, labels, codes, seed, batch_size)
+    x, bad = _sample(model, n, labels, codes, seed, batch_size, sampler)
     key = ("points", name, json.dumps(params, sort_keys=True))
     if key not in _REFERENCES:
         real = _load(impl, "test", None, params)
