@@ -13,9 +13,10 @@ from ganzoo.registry import get_registry
 from ganzoo.spec import DataSpec
 
 
-def _merge(
+def merge_overrides(
     overrides: dict[str, dict[str, Any]] | list[str] | None, **train: Any
 ) -> dict[str, dict[str, Any]]:
+    """``--set`` pairs (or a nested dict) plus engine settings given as keywords, as one nested dict."""
     out = (
         parse_overrides(overrides)
         if isinstance(overrides, (list, tuple))
@@ -47,7 +48,7 @@ def resolve_run(
         discriminator=discriminator,
         loss=loss,
         trainer=trainer,
-        overrides=_merge(overrides, **train),
+        overrides=merge_overrides(overrides, **train),
     )
 
 
@@ -105,7 +106,7 @@ def train(
                 f"{run_dir} is not a ganzoo run folder (no config.json); check the --resume path"
             )
         cfg = json.loads(cfg_path.read_text())
-        spec = spec_from_config(cfg, overrides=_merge(overrides, **train_kw))
+        spec = spec_from_config(cfg, overrides=merge_overrides(overrides, **train_kw))
         seed = cfg["train"]["seed"]
         data_dir = data_dir if data_dir is not None else cfg.get("run", {}).get("data_dir")
     else:

@@ -126,11 +126,11 @@ def plan_comparison(
     import difflib
     import itertools
 
-    from ganzoo.api import _merge, resolve_run
+    from ganzoo.api import merge_overrides, resolve_run
 
     if steps is not None and steps < 1:
         raise ConfigError(f"--steps must be at least 1, got {steps}")
-    merged = _merge(overrides, steps=steps, batch_size=batch_size)
+    merged = merge_overrides(overrides, steps=steps, batch_size=batch_size)
     lists = {"generator": generators, "discriminator": discriminators, "loss": losses, "trainer": trainers}
     axes = [role for role in AXES if lists[role]]
     common = {k: v for k, v in merged.items() if k not in AXES}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from pathlib import Path
 
 import rich_click as click
 
@@ -69,7 +68,7 @@ def train_cmd(
     quiet,
 ) -> None:
     """Train FAMILY on a dataset, e.g. `ganzoo train dcgan --dataset mnist --steps 2000`."""
-    from ganzoo.api import _merge, resolve_run
+    from ganzoo.api import merge_overrides, resolve_run
     from ganzoo.config import parse_overrides
     from ganzoo.errors import ConfigError
 
@@ -89,7 +88,7 @@ def train_cmd(
             discriminator=discriminator,
             loss=loss,
             trainer=trainer,
-            overrides=_merge(overrides, steps=steps, epochs=epochs, batch_size=batch_size),
+            overrides=merge_overrides(overrides, steps=steps, epochs=epochs, batch_size=batch_size),
         )
     elif family or dataset:
         raise ConfigError(
@@ -170,6 +169,3 @@ def _handover_to_torchrun(nproc: int) -> None:
     cmd = [torchrun] if torchrun else [sys.executable, "-m", "torch.distributed.run"]
     cmd += ["--standalone", f"--nproc-per-node={nproc}", "-m", "ganzoo", *cleaned]
     os.execvp(cmd[0], cmd)
-
-
-__all__ = ["train_cmd", "Path"]
