@@ -343,13 +343,6 @@ def render(entries: list[dict[str, Any]], skipped: list[dict[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def order(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """MNIST first, then ring8 and grid25; families in :data:`FAMILY_ORDER`."""
     ds_rank = {d: i for i, d in enumerate(IMAGE_DATASETS + POINT_DATASETS)}
@@ -360,6 +353,7 @@ def order(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ganzoo.fsutil import atomic_text
     from ganzoo.registry import get_registry
 
     all_families = [c.name for c in get_registry().list(kind="family")]
@@ -413,15 +407,15 @@ def main(argv: list[str] | None = None) -> int:
                 "entries": order(list(entries.values())),
                 "skipped": list(skipped.values()),
             }
-            write_text(store, json.dumps(saved, indent=2) + "\n")
-            write_text(args.docs / "quality.md", render(saved["entries"], saved["skipped"]))
+            atomic_text(store, json.dumps(saved, indent=2) + "\n")
+            atomic_text(args.docs / "quality.md", render(saved["entries"], saved["skipped"]))
     if store.is_file() and not args.report_only:
         latest = json.loads(store.read_text())
         entries.update({(e["family"], e["dataset"]): e for e in latest["entries"]})
         skipped.update({(s["family"], s["dataset"]): s for s in latest["skipped"]})
     saved = {"entries": order(list(entries.values())), "skipped": list(skipped.values())}
-    write_text(store, json.dumps(saved, indent=2) + "\n")
-    write_text(args.docs / "quality.md", render(saved["entries"], saved["skipped"]))
+    atomic_text(store, json.dumps(saved, indent=2) + "\n")
+    atomic_text(args.docs / "quality.md", render(saved["entries"], saved["skipped"]))
     print(f"wrote {args.docs / 'quality.md'} ({len(saved['entries'])} runs)")
     return 1 if failures else 0
 

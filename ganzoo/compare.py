@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ganzoo.capabilities import IMAGES
 from ganzoo.config import RunSpec
+from ganzoo.devices import resolve_device
 from ganzoo.errors import ConfigError, TrainingError
 
 if TYPE_CHECKING:
@@ -228,13 +229,13 @@ def _check_same_run(run_dir: Path, spec: RunSpec, seed: int) -> None:
 def _mark_resume(run_dir: Path) -> None:
     """Note the step a resumed session starts from (its latest checkpoint), for :func:`_session_seconds`."""
     from ganzoo.checkpoint import latest_checkpoint
-    from ganzoo.images import _atomic_write
+    from ganzoo.fsutil import atomic_text
 
     ckpt = latest_checkpoint(run_dir)
     path = run_dir / SESSIONS_NAME
     starts = json.loads(path.read_text()) if path.is_file() else []
     starts.append(int(ckpt.name.split("-")[-1]) if ckpt is not None else 0)
-    _atomic_write(path, lambda tmp: tmp.write_text(json.dumps(starts) + "\n"))
+    atomic_text(path, json.dumps(starts) + "\n")
 
 
 def _session_seconds(run_dir: Path) -> float:
@@ -252,10 +253,10 @@ def _session_seconds(run_dir: Path) -> float:
 
 
 def _write_record(record: RunRecord) -> None:
-    from ganzoo.images import _atomic_write
+    from ganzoo.fsutil import atomic_text
 
     text = json.dumps(asdict(record), indent=2) + "\n"
-    _atomic_write(Path(record.run_dir) / RECORD_NAME, lambda tmp: tmp.write_text(text))
+    atomic_text(Path(record.run_dir) / RECORD_NAME, text)
 
 
 def _one_run(
@@ -431,19 +432,20 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 def _write_report(out: Path, report: dict[str, Any]) -> None:
-    from ganzoo.images import _atomic_write
+    from ganzoo.fsutil import atomic_text
 
     text = json.dumps(report, indent=2, default=str) + "\n"
-    _atomic_write(out / "comparison.json", lambda tmp: tmp.write_text(text))
+    atomic_text(out / "comparison.json", text)
     md = markdown(report)
-    _atomic_write(out / "comparison.md", lambda tmp: tmp.write_text(md))
+    atomic_text(out / "comparison.md", md)
 
 
 def save_sheet(models: list[tuple[int, GanModel]], path: Path, *, title: str) -> Path:
     """One sheet for a combination: a row of images, or a scatter panel of points, per seed."""
     import torch
 
-    from ganzoo.images import _atomic_write, save_grid
+    from ganzoo.fsutil import atomic_write
+    from ganzoo.images import save_grid
 
     first = models[0][1]
     if first.data.is_image:
@@ -475,7 +477,7 @@ def save_sheet(models: list[tuple[int, GanModel]], path: Path, *, title: str) ->
         ax.set_title(f"seed {seed}", fontsize=9)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    return _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
 
 
 def run_comparison(
@@ -506,7 +508,6 @@ def run_comparison(
     samples with :func:`ganzoo.metrics.evaluate`. A run that diverges counts as such in the table.
     ``command`` is recorded in the report; ``log`` gets one line per run.
     """
-    import torch
 
     from ganzoo.modelio import load
 
@@ -529,8 +530,7 @@ def run_comparison(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     kind = "images" if IMAGES in combos[0].spec.dataset.component.provides else "points"
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = resolve_device(device)
     log = log or (lambda line: None)
     start = time.perf_counter()
     total = len(combos) * len(seed_list)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from ganzoo.images import _atomic_write
+from ganzoo.fsutil import atomic_write
 from ganzoo.model import GanModel
 
 #: ``samples/critic-step-NNNNNNN.png`` beside each ``samples/step-NNNNNNN.png``.
@@ -101,7 +101,7 @@ def save_critic_map(
         note = f" ({outside} generated outside)" if outside else ""
         ax.set_title(f"{title or ''}{note}", fontsize=10)
     fig.tight_layout()
-    return _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
 
 
 def _spread(items: list[Path], k: int) -> list[Path]:
@@ -129,7 +129,7 @@ def save_critic_sequence(
         with Image.open(frame) as im:
             pictures.append(im.convert("RGB"))
     durations = [frame_ms] * (len(pictures) - 1) + [frame_ms * 4]  # linger on the last map
-    gif = _atomic_write(
+    gif = atomic_write(
         run_dir / GIF_NAME,
         lambda tmp: pictures[0].save(
             tmp, format="GIF", save_all=True, append_images=pictures[1:], duration=durations, loop=0
@@ -147,5 +147,5 @@ def save_critic_sequence(
             sheet.paste(
                 im.convert("RGB").resize((tw, th), Image.LANCZOS), ((i % cols) * tw, (i // cols) * th)
             )
-    png = _atomic_write(run_dir / TILES_NAME, lambda tmp: sheet.save(tmp, format="PNG"))
+    png = atomic_write(run_dir / TILES_NAME, lambda tmp: sheet.save(tmp, format="PNG"))
     return [gif, png]

@@ -25,7 +25,9 @@ import torch
 from ganzoo.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from ganzoo.config import RunSpec
 from ganzoo.data import Batcher, TensorData
+from ganzoo.devices import resolve_device
 from ganzoo.errors import ConfigError, DataError, TrainingError
+from ganzoo.fsutil import atomic_text
 from ganzoo.latent import Latent, sample_latent
 from ganzoo.model import GanModel, build_loss, build_model, build_trainer
 
@@ -79,17 +81,10 @@ class RunResult:
 
 
 def pick_device(device: str, dist: Dist) -> torch.device:
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise ConfigError(
-                "--device cuda was asked for but no CUDA GPU is available; use --device cpu or auto"
-            )
-        if dist.world_size > 1:
-            return torch.device("cuda", dist.local_rank)
-    elif device != "cpu":
-        raise ConfigError(f"unknown device {device!r}; use auto, cpu or cuda")
+    """The training device; under torchrun each rank takes the GPU of its local rank."""
+    device = resolve_device(device)
+    if device.startswith("cuda") and dist.world_size > 1:
+        return torch.device("cuda", dist.local_rank)
     return torch.device(device)
 
 
@@ -235,6 +230,7 @@ class Engine:
         self.config = self._config(data)
         self.model.config = self.config
         self.best: tuple[float, int] | None = None
+        self._sheet: tuple[int, Path] | None = None  # (step, path) of the last sample sheet
 
     # -- setup ---------------------------------------------------------------------------------
     def _wrap_ddp(self, net: torch.nn.Module) -> torch.nn.Module:
@@ -270,7 +266,6 @@ class Engine:
             "batcher": self.batcher.state_dict(),
             "noise": self.noise.get_state(),
             "torch_rng": torch.get_rng_state(),
-            "step": self.step,
             "best": list(self.best) if self.best else None,
         }
         if self.device.type == "cuda":
@@ -296,7 +291,7 @@ class Engine:
             lines = [json.loads(line) for line in metrics.read_text().splitlines() if line.strip()]
             self.history = [h for h in lines if h.get("step", 0) <= step]
             if self.dist.main:  # drop lines logged after the checkpoint: they will be logged again
-                _atomic_text(metrics, "".join(json.dumps(h) + "\n" for h in self.history))
+                atomic_text(metrics, "".join(json.dumps(h) + "\n" for h in self.history))
 
     def _sync_buffers(self) -> None:
         """Average BatchNorm running statistics over ranks (each rank updated them on its own shard)."""
@@ -317,8 +312,11 @@ class Engine:
     # -- outputs -------------------------------------------------------------------------------
     @torch.no_grad()
     def sample_sheet(self) -> Path | None:
+        """Draw the sheets of this step (rank 0), once: evaluation and the end may ask again."""
         if self.run_dir is None or not self.dist.main:
             return None
+        if self._sheet is not None and self._sheet[0] == self.step:
+            return self._sheet[1]
         from ganzoo.images import save_grid, save_scatter
 
         G = self.model.generator
@@ -342,6 +340,7 @@ class Engine:
             title = f"{self.spec.family} on {self.data.spec.name}, step {self.step}"
             save_scatter(x, path, real=real, title=title)
             save_critic_map(self.model, path.with_name(f"critic-{path.name}"), real=real, fake=x, title=title)
+        self._sheet = (self.step, path)
         return path
 
     def loss_plot(self) -> Path | None:
@@ -354,7 +353,7 @@ class Engine:
     def write_config(self) -> None:
         if self.run_dir is not None and self.dist.main:
             self.config["train"]["steps_done"] = self.step
-            _atomic_text(self.run_dir / "config.json", json.dumps(self.config, indent=2) + "\n")
+            atomic_text(self.run_dir / "config.json", json.dumps(self.config, indent=2) + "\n")
 
     # -- the loop ------------------------------------------------------------------------------
     def total_steps(self) -> int:
@@ -512,12 +511,6 @@ class Engine:
             f"training diverged: a loss became NaN or infinite by step {self.step}; {where}. "
             "Lower the learning rates (--set trainer.lr_d=..., trainer.lr_g=...) or try another loss"
         )
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 class _Progress:

@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
-
-def _atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+from ganzoo.fsutil import atomic_write
 
 
 def grid_image(images: torch.Tensor, nrow: int | None = None, padding: int = 2):
@@ -45,7 +30,7 @@ def grid_image(images: torch.Tensor, nrow: int | None = None, padding: int = 2):
 def save_grid(images: torch.Tensor, path: str | os.PathLike, nrow: int | None = None) -> Path:
     """Write ``images`` (N, C, H, W) in [-1, 1] as one PNG grid; returns the path."""
     img = grid_image(images, nrow)
-    return _atomic_write(path, lambda tmp: img.save(tmp, format="PNG"))
+    return atomic_write(path, lambda tmp: img.save(tmp, format="PNG"))
 
 
 def save_scatter(
@@ -77,7 +62,7 @@ def save_scatter(
     if title:
         ax.set_title(title)
     fig.tight_layout()
-    return _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
 
 
 def save_samples(samples: torch.Tensor, path: str | os.PathLike, nrow: int | None = None) -> Path:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ganzoo import __version__
 from ganzoo.errors import GanzooError, ModelLoadError, UnknownComponentError
+from ganzoo.fsutil import atomic_text
 from ganzoo.spec import DataSpec, LatentSpec
 
 if TYPE_CHECKING:
@@ -182,7 +183,7 @@ def refresh_card(
         return False
     config = read_config(folder / CONFIG_NAME)
     if metrics is not None:
-        _atomic_text(folder / METRICS_NAME, json.dumps(metrics, indent=2, default=str) + "\n")
+        atomic_text(folder / METRICS_NAME, json.dumps(metrics, indent=2, default=str) + "\n")
     elif (folder / METRICS_NAME).is_file():
         try:
             metrics = json.loads((folder / METRICS_NAME).read_text(encoding="utf-8"))
@@ -195,19 +196,8 @@ def refresh_card(
         critic_map=(folder / CRITIC_MAP_NAME).is_file(),
         repo_id=repo_id,
     )
-    _atomic_text(card, text)
+    atomic_text(card, text)
     return True
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -- model card ---------------------------------------------------------------------------------------

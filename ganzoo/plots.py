@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ganzoo.images import _atomic_write
+from ganzoo.fsutil import atomic_write
 
 
 def save_loss_plot(history: list[dict[str, Any]], path: Path, title: str = "losses") -> Path:
@@ -25,4 +25,4 @@ def save_loss_plot(history: list[dict[str, Any]], path: Path, title: str = "loss
         ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    return _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))

@@ -3,10 +3,10 @@ noise and to the discriminator's input. MLP nets as in the paper; a DCGAN varian
 
 from __future__ import annotations
 
-from ganzoo import Component, Param, hookimpl
+from ganzoo import Component, hookimpl
 from ganzoo.capabilities import CONDITIONAL, LABELS, SCORE
 
-from .dcgan import D_PARAMS, G_PARAMS
+from . import dcgan, gan
 
 PAPER = "Mirza & Osindero 2014 (arXiv 1411.1784)"
 _IMPL = "ganzoo_plugins.nn.conditional"
@@ -23,10 +23,7 @@ def register_components(register):
             needs={LABELS},
             provides={CONDITIONAL},
             paper=PAPER,
-            params=(
-                Param("noise_dim", int, 100, "size of the Gaussian noise vector", min=1),
-                Param("hidden", str, "256,512,1024", "comma-separated hidden widths"),
-            ),
+            params=gan.G_PARAMS,
         )
     )
     register(
@@ -38,10 +35,7 @@ def register_components(register):
             needs={LABELS, CONDITIONAL},
             provides={SCORE},
             paper=PAPER,
-            params=(
-                Param("hidden", str, "1024,512,256", "comma-separated hidden widths"),
-                Param("dropout", float, 0.3, "dropout after each hidden layer", min=0, max=1),
-            ),
+            params=gan.D_PARAMS,
         )
     )
     register(
@@ -53,7 +47,7 @@ def register_components(register):
             needs={LABELS},
             provides={CONDITIONAL},
             paper=PAPER,
-            params=G_PARAMS,
+            params=dcgan.G_PARAMS,
         )
     )
     register(
@@ -65,7 +59,7 @@ def register_components(register):
             needs={LABELS, CONDITIONAL},
             provides={SCORE},
             paper=PAPER,
-            params=D_PARAMS,
+            params=dcgan.D_PARAMS,
         )
     )
     register(

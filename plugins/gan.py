@@ -7,6 +7,15 @@ from ganzoo.capabilities import SCORE
 
 PAPER = "Goodfellow et al. 2014 (arXiv 1406.2661)"
 _MLP = "ganzoo_plugins.nn.mlp"
+#: The MLP nets' hyperparameters; the conditional MLP nets (cgan) share them.
+G_PARAMS = (
+    Param("noise_dim", int, 100, "size of the Gaussian noise vector", min=1),
+    Param("hidden", str, "256,512,1024", "comma-separated hidden widths"),
+)
+D_PARAMS = (
+    Param("hidden", str, "1024,512,256", "comma-separated hidden widths"),
+    Param("dropout", float, 0.3, "dropout after each hidden layer", min=0, max=1),
+)
 
 
 @hookimpl
@@ -18,10 +27,7 @@ def register_components(register):
             "fully connected generator with LeakyReLU (tanh output for images)",
             factory=f"{_MLP}:MLPGenerator",
             paper=PAPER,
-            params=(
-                Param("noise_dim", int, 100, "size of the Gaussian noise vector", min=1),
-                Param("hidden", str, "256,512,1024", "comma-separated hidden widths"),
-            ),
+            params=G_PARAMS,
         )
     )
     register(
@@ -32,10 +38,7 @@ def register_components(register):
             factory=f"{_MLP}:MLPDiscriminator",
             provides={SCORE},
             paper=PAPER,
-            params=(
-                Param("hidden", str, "1024,512,256", "comma-separated hidden widths"),
-                Param("dropout", float, 0.3, "dropout after each hidden layer", min=0, max=1),
-            ),
+            params=D_PARAMS,
         )
     )
     register(

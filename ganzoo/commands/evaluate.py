@@ -7,8 +7,6 @@ from pathlib import Path
 
 import rich_click as click
 
-from ganzoo.errors import ConfigError
-
 
 def metrics_folder(source: str) -> Path | None:
     """Where ``metrics.json`` goes for ``source``: the model folder (a run's ``model/``), else the run folder.
@@ -28,12 +26,12 @@ def metrics_folder(source: str) -> Path | None:
 
 def write_metrics(folder: Path, summary: dict) -> Path:
     """Write ``metrics.json`` atomically; a ganzoo-generated model card is rewritten to show them."""
-    from ganzoo.metrics.classifier import atomic_write
+    from ganzoo.fsutil import atomic_text
     from ganzoo.modelio import CARD_NAME, METRICS_NAME, WEIGHTS_NAME, refresh_card
 
     path = folder / METRICS_NAME
     text = json.dumps(summary, indent=2) + "\n"
-    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    atomic_text(path, text)
     if (folder / WEIGHTS_NAME).is_file() and (folder / CARD_NAME).is_file():
         refresh_card(folder)
     return path
@@ -83,15 +81,11 @@ def eval_cmd(
     accuracy (InfoGAN). 2-D mixtures: modes covered and the share of high-quality samples.
     metrics.json is written into the model folder (a run's model/), and its model card updated.
     """
-    import torch
-
+    from ganzoo.devices import resolve_device
     from ganzoo.metrics import DESCRIPTIONS, evaluate
     from ganzoo.modelio import load
 
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    elif device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"--device {device}: CUDA is not available here; use --device cpu")
+    device = resolve_device(device)
     model = load(source, device=device, revision=revision)
     result = evaluate(
         model,

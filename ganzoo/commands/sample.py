@@ -117,15 +117,11 @@ def sample_cmd(
         raise ConfigError("--pool and --top-fraction go with --nice")
     if pool is not None and top_fraction is not None:
         raise ConfigError("give --pool or --top-fraction, not both")
-    import torch
-
+    from ganzoo.devices import resolve_device
     from ganzoo.images import save_samples
     from ganzoo.modelio import load
 
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    elif device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"--device {device}: CUDA is not available here; use --device cpu")
+    device = resolve_device(device)
     model = load(source, device=device, revision=revision)
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)

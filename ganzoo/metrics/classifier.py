@@ -14,7 +14,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from torch import nn
 
 from ganzoo.data import TensorData
 from ganzoo.errors import DataError
+from ganzoo.fsutil import atomic_text, atomic_write
 
 #: Bumped whenever the architecture or the recipe changes, so that old cached weights are not reused.
 ARCH_VERSION = 1
@@ -205,19 +205,6 @@ def _random_shift(x: torch.Tensor, gen: torch.Generator, max_shift: int = 2) -> 
     return pad[..., max_shift + dy : max_shift + dy + h, max_shift + dx : max_shift + dx + w]
 
 
-def atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_name)`` on a temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_classifier(clf: TrainedClassifier, path: Path) -> None:
     """Write ``path`` (.safetensors) and its ``.json`` sidecar, each atomically (JSON last)."""
     from safetensors.torch import save_file
@@ -225,10 +212,7 @@ def save_classifier(clf: TrainedClassifier, path: Path) -> None:
     state = {k: v.detach().cpu().contiguous() for k, v in clf.net.state_dict().items()}
     atomic_write(path, lambda tmp: save_file(state, tmp, metadata={"arch_version": str(ARCH_VERSION)}))
 
-    def write_json(tmp: str) -> None:
-        Path(tmp).write_text(json.dumps(clf.info, indent=2) + "\n")
-
-    atomic_write(path.with_suffix(".json"), write_json)
+    atomic_text(path.with_suffix(".json"), json.dumps(clf.info, indent=2) + "\n")
 
 
 def load_classifier(path: Path, device: str = "cpu") -> TrainedClassifier | None:

@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from ganzoo.data import TensorData
+from ganzoo.devices import resolve_device
 from ganzoo.errors import DataError
 from ganzoo.metrics.classifier import get_classifier
 from ganzoo.metrics.images import (
@@ -106,12 +107,6 @@ def _load(impl: Any, split: str, data_dir: Any, params: dict[str, Any]) -> Tenso
     return impl.load(split, data_dir=data_dir, download=False, **params)
 
 
-def _device(device: str) -> str:
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
-
-
 def image_reference(
     model: GanModel,
     *,
@@ -193,7 +188,7 @@ def evaluate(
         raise ValueError("n_samples must be at least 2")
     if data_dir is None:
         data_dir = (model.config.get("run") or {}).get("data_dir")
-    device = _device(device)
+    device = resolve_device(device)
     start = time.perf_counter()
     labels, codes = _requests(model, n_samples, seed)
     if model.data.is_image:
