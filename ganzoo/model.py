@@ -123,6 +123,24 @@ class GanModel(nn.Module):
         return torch.cat([F.interpolate(r.float(), size=size, mode="nearest") for r in rows]).cpu()
 
     @torch.no_grad()
+    def predict_codes(self, x: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+        """The first categorical code the discriminator's Q head reads in data ``x`` (in [-1, 1]), as
+        int64 values on the CPU: InfoGAN's unsupervised classifier."""
+        k = self.latent.categorical[0] if self.latent.categorical else 0
+        was_training = self.discriminator.training
+        self.discriminator.eval()
+        out = []
+        try:
+            for i in range(0, len(x), batch_size):
+                d = self.discriminator(x[i : i + batch_size].to(self.device).float())
+                if not k or not isinstance(d, dict) or "q_cat" not in d:
+                    raise ValueError("this model's discriminator has no Q head for a categorical code")
+                out.append(d["q_cat"][:, :k].argmax(1).cpu())
+        finally:
+            self.discriminator.train(was_training)
+        return torch.cat(out)
+
+    @torch.no_grad()
     def score(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         """The discriminator's realness per sample (higher is more real; minus the energy for EBGAN)."""
         was_training = self.discriminator.training

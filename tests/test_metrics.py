@@ -193,6 +193,44 @@ def test_infogan_matching_recovers_a_permuted_code(toy_registry):
     assert "label_acc" not in r.metrics
 
 
+class CellReader(nn.Module):
+    """A Q head for toy digits: the 5x5 cell holding the bright square, through a permutation."""
+
+    def __init__(self, perm: torch.Tensor) -> None:
+        super().__init__()
+        self.perm = perm
+
+    def forward(self, x, y=None):
+        img = x[:, 0]
+        cells = torch.stack(
+            [
+                img[:, r * 9 + 2 : r * 9 + 7, c * 7 + 1 : c * 7 + 6].mean((1, 2))
+                for r in range(3)
+                for c in range(4)
+            ],
+            1,
+        )[:, :10]
+        logits = torch.full_like(cells, -1.0).scatter_(1, self.perm[cells.argmax(1)][:, None], 1.0)
+        return {"score": cells.sum(1), "q_cat": logits}
+
+
+def test_q_accuracy_reads_real_test_images_through_the_q_head(toy_registry):
+    perm = torch.tensor([7, 2, 9, 0, 4, 1, 8, 3, 6, 5])
+    lat = LatentSpec(8, categorical=(10,), continuous=2)
+    model = GanModel(Sampler(lat, real_like), CellReader(perm), SPEC, model_of(real_like, lat).config)
+    r = evaluate(model, n_samples=200)
+    assert r.metrics["q_acc"] > 0.95  # a permuted code still counts after the matching
+    model = GanModel(
+        Sampler(lat, real_like), CellReader(torch.zeros(10, dtype=torch.long)), SPEC, model.config
+    )
+    assert evaluate(model, n_samples=200).metrics["q_acc"] < 0.2  # one code for every image
+
+
+def test_no_q_accuracy_without_a_q_head(toy_registry):
+    lat = LatentSpec(8, categorical=(10,), continuous=2)
+    assert "q_acc" not in evaluate(model_of(real_like, lat), n_samples=200).metrics
+
+
 def test_matched_accuracy_directly():
     codes = torch.arange(100) % 4
     perm = torch.tensor([2, 0, 3, 1])
