@@ -34,7 +34,10 @@ def register_components(register):
             factory="ganzoo_plugins.nn.acgan:ACGANLoss",
             needs={SCORE, CLASS_HEAD, LABELS, CONDITIONAL},
             paper=PAPER,
-            params=(Param("class_weight", float, 1.0, "weight of the class cross-entropy terms", min=0),),
+            params=(
+                Param("class_weight", float, 1.0, "weight of the class cross-entropy terms", min=0),
+                Param("d_fake_class", bool, True, "D's class head also learns from generated images (paper)"),
+            ),
         )
     )
     register(

@@ -163,6 +163,29 @@ def test_acgan_discriminator_outputs_score_and_class_logits():
     assert out["score"].shape == (4,) and out["class_logits"].shape == (4, 10)
 
 
+@pytest.mark.parametrize("d_fake_class", [True, False])
+def test_acgan_d_fake_class_decides_whether_generated_labels_teach_the_class_head(d_fake_class):
+    from ganzoo_plugins.nn.acgan import ACGANLoss
+
+    torch.manual_seed(0)
+    model = build_model(tiny_spec("acgan", "mnist"), SHAPES["mnist"])
+    D = model.discriminator
+    real = Batch(torch.rand(4, 1, 28, 28) * 2 - 1, torch.tensor([0, 1, 2, 3]))
+    fake = torch.rand(4, 1, 28, 28) * 2 - 1
+
+    def class_head_grad(y_fake: torch.Tensor) -> torch.Tensor:
+        D.zero_grad()
+        latent = Latent(torch.zeros(4, 8), y_fake, None, None)
+        ACGANLoss(d_fake_class=d_fake_class).discriminator(D, real, fake, latent)[0].backward()
+        return D.class_head.weight.grad.clone()
+
+    # only the fake term depends on the labels G was asked for
+    changed = not torch.allclose(
+        class_head_grad(torch.tensor([4, 5, 6, 7])), class_head_grad(torch.tensor([9, 9, 9, 9]))
+    )
+    assert changed == d_fake_class
+
+
 # -- the WGAN-GP penalty ----------------------------------------------------------------------
 
 

@@ -18,10 +18,16 @@ def _labels(latent: Latent) -> torch.Tensor:
 
 class ACGANLoss:
     """D: ``BCE(real, 1) + BCE(fake, 0) + w·(CE(c(x), y) + CE(c(G(z, y')), y'))``;
-    G: ``BCE(fake, 1) + w·CE(c(G(z, y')), y')`` (non-saturating); ``w`` is ``class_weight``."""
+    G: ``BCE(fake, 1) + w·CE(c(G(z, y')), y')`` (non-saturating); ``w`` is ``class_weight``.
 
-    def __init__(self, class_weight: float = 1.0) -> None:
+    With ``d_fake_class=False`` D's class head learns from real images only (as in StudioGAN): D then never
+    learns to call a generated image by the label G was asked for, which removes ACGAN's shortcut of
+    drawing one easy class for another.
+    """
+
+    def __init__(self, class_weight: float = 1.0, d_fake_class: bool = True) -> None:
         self.class_weight = class_weight
+        self.d_fake_class = d_fake_class
 
     def discriminator(self, D, real: Batch, fake: torch.Tensor, latent: Latent):
         if real.y is None:
@@ -29,15 +35,16 @@ class ACGANLoss:
         y_fake = _labels(latent)
         out_r, out_f = D(real.x, real.y), D(fake, y_fake)
         adv = F.softplus(-out_r["score"]).mean() + F.softplus(out_f["score"]).mean()
-        ce_real = F.cross_entropy(out_r["class_logits"], real.y)
-        ce_fake = F.cross_entropy(out_f["class_logits"], y_fake)
+        ce = F.cross_entropy(out_r["class_logits"], real.y)
+        if self.d_fake_class:
+            ce = ce + F.cross_entropy(out_f["class_logits"], y_fake)
         logs = {
             "d_real": out_r["score"].detach().mean(),
             "d_fake": out_f["score"].detach().mean(),
-            "d_class": (ce_real + ce_fake).detach(),
+            "d_class": ce.detach(),
             "class_acc": (out_r["class_logits"].detach().argmax(1) == real.y).float().mean(),
         }
-        return adv + self.class_weight * (ce_real + ce_fake), logs
+        return adv + self.class_weight * ce, logs
 
     def generator(self, D, fake: torch.Tensor, latent: Latent, real: Batch):
         y = _labels(latent)
