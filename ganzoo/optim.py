@@ -11,9 +11,10 @@ from torch import nn
 def make_optimizer(
     name: str, params: Iterable[nn.Parameter], lr: float, betas: tuple[float, float] = (0.5, 0.999)
 ) -> torch.optim.Optimizer:
-    """``adam`` or ``rmsprop`` (fused on CUDA where torch supports it)."""
+    """``adam`` (torch's fused kernel on CUDA and on the CPU, where it is several times faster than the
+    default per-parameter loop: a third of an MLP GAN's CPU step) or ``rmsprop``."""
     params = [p for p in params if p.requires_grad]
-    fused = bool(params) and params[0].is_cuda
+    fused = bool(params) and params[0].device.type in ("cuda", "cpu") and params[0].is_floating_point()
     if name == "adam":
         return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused or None)
     if name == "rmsprop":
