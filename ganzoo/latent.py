@@ -51,11 +51,12 @@ def sample_latent(
             cat = torch.stack(
                 [torch.randint(0, k, (n,), device=device, generator=generator) for k in spec.categorical], 1
             )
-        else:
+        else:  # only given codes are checked: the check syncs with the device, drawn codes need none
             cat = torch.as_tensor(codes, dtype=torch.long, device=device).reshape(n, len(spec.categorical))
+            for i, k in enumerate(spec.categorical):
+                if (cat[:, i] < 0).any() or (cat[:, i] >= k).any():
+                    raise ValueError(f"categorical code {i} must lie in [0, {k - 1}]")
         for i, k in enumerate(spec.categorical):
-            if (cat[:, i] < 0).any() or (cat[:, i] >= k).any():
-                raise ValueError(f"categorical code {i} must lie in [0, {k - 1}]")
             parts.append(F.one_hot(cat[:, i], k).to(noise.dtype))
     cont = None
     if spec.continuous:
