@@ -6,6 +6,8 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from ganzoo.capabilities import IMAGES, POINTS
+
 KINDS = ("family", "generator", "discriminator", "loss", "trainer", "dataset")
 #: The roles a family fills; each is a component kind.
 ROLES = ("generator", "discriminator", "loss", "trainer")
@@ -89,7 +91,9 @@ class Component:
     ``factory`` is ``"module:attr"``, imported only when the component is built. ``provides`` and
     ``needs`` are capability words (see :mod:`ganzoo.capabilities`) used to refuse a bad combination
     before anything is built. A family (``kind="family"``) names one component per role in ``parts``
-    and default hyperparameters per role (and ``"train"`` for engine settings) in ``defaults``.
+    and default hyperparameters per role (and ``"train"`` for engine settings) in ``defaults``;
+    ``data_defaults`` layers further defaults for one kind of data (``"points"``, ``"images"``) or one
+    dataset (by name, applied last), e.g. a 2-D recipe that differs from the MNIST one.
     """
 
     name: str
@@ -102,6 +106,7 @@ class Component:
     paper: str = ""
     parts: dict[str, str] = field(default_factory=dict)
     defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    data_defaults: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     origin: Origin | None = None
 
     def __post_init__(self) -> None:
@@ -152,4 +157,20 @@ class Component:
         if self.kind == "family":
             out["parts"] = dict(self.parts)
             out["defaults"] = {k: dict(v) for k, v in self.defaults.items()}
+            if self.data_defaults:
+                out["data_defaults"] = {
+                    data: {k: dict(v) for k, v in sections.items()}
+                    for data, sections in self.data_defaults.items()
+                }
         return out
+
+    def defaults_for(self, dataset: Component | None = None) -> dict[str, dict[str, Any]]:
+        """A family's defaults per section for ``dataset``: ``defaults``, then ``data_defaults`` for the
+        dataset's kind of data, then for its name."""
+        merged = {section: dict(values) for section, values in self.defaults.items()}
+        if dataset is not None:
+            kinds = [k for k in (IMAGES, POINTS) if k in dataset.provides]
+            for key in (*kinds, dataset.name):
+                for section, values in self.data_defaults.get(key, {}).items():
+                    merged.setdefault(section, {}).update(values)
+        return merged

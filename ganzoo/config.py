@@ -151,16 +151,17 @@ def resolve(
         raise ConfigError(str(exc)) from None
     check_combination(registry, parts, data)
     overrides = overrides or {}
+    fam_defaults = fam.defaults_for(data)
     choices: dict[str, Choice] = {}
     for role, comp in parts.items():
         values = comp.defaults_dict()
         if comp.name == fam.parts[role]:  # family defaults are for the family's own parts
-            _apply(role, comp.params, values, fam.defaults.get(role, {}))
+            _apply(role, comp.params, values, fam_defaults.get(role, {}))
         _apply(role, comp.params, values, overrides.get(role, {}))
         choices[role] = Choice(comp, values)
     data_values = data.defaults_dict()
     _apply("dataset", data.params, data_values, overrides.get("dataset", {}))
     train = {p.name: p.default for p in TRAIN_PARAMS}
-    _apply("train", TRAIN_PARAMS, train, fam.defaults.get("train", {}))
+    _apply("train", TRAIN_PARAMS, train, fam_defaults.get("train", {}))
     _apply("train", TRAIN_PARAMS, train, overrides.get("train", {}))
     return RunSpec(family=fam.name, parts=choices, dataset=Choice(data, data_values), train=train)

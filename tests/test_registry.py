@@ -76,6 +76,32 @@ def test_resolve_applies_family_defaults_then_typed_overrides():
         parse_overrides(["optim.lr=1"])
 
 
+def test_data_defaults_layer_by_kind_then_dataset_name_under_user_overrides():
+    reg = _registry()
+    reg.add(Component("ring", "dataset", "more points", factory="m:P", provides={"points"}))
+    reg.add(
+        Component(
+            "fam2",
+            "family",
+            "a family with a 2-D recipe",
+            parts={"generator": "g", "discriminator": "d", "loss": "bce", "trainer": "alt"},
+            defaults={"trainer": {"lr": 5e-4}, "train": {"batch_size": 16, "steps": 100}},
+            data_defaults={
+                "points": {"generator": {"width": 2}, "train": {"batch_size": 256}},
+                "ring": {"train": {"batch_size": 512}},
+            },
+        )
+    )
+    images = resolve(reg, "fam2", dataset="digits")
+    assert images.parts["generator"].params == {"width": 8} and images.train["batch_size"] == 16
+    pts = resolve(reg, "fam2", dataset="pts")
+    assert pts.parts["generator"].params == {"width": 2} and pts.train["batch_size"] == 256
+    assert pts.train["steps"] == 100 and pts.parts["trainer"].params == {"lr": 5e-4}
+    assert resolve(reg, "fam2", dataset="ring").train["batch_size"] == 512
+    mine = resolve(reg, "fam2", dataset="ring", overrides={"train": {"batch_size": "8"}})
+    assert mine.train["batch_size"] == 8
+
+
 def test_incompatible_combination_names_the_missing_capability_and_what_fits():
     reg = _registry()
     with pytest.raises(ConfigError, match="'class-head'.*discriminators that provide it: d-cls"):

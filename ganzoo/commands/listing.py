@@ -83,6 +83,12 @@ def info_cmd(name: str, as_json: bool) -> None:
                 parts.add_row(f"{role} {part_name}", "", "", "")
         for key, value in comp.defaults.get("train", {}).items():
             parts.add_row("engine", f"train.{key}", repr(value), "family default")
+        for data, sections in comp.data_defaults.items():
+            for section, values in sections.items():
+                for key, value in values.items():
+                    parts.add_row(
+                        f"for {data} data", f"{section}.{key}", repr(value), f"default on {data} data"
+                    )
         console.print(parts)
     elif comp.params:
         table = Table(title="hyperparameters", title_justify="left")
