@@ -57,6 +57,10 @@ def register_components(register):
                 # --set generator.width=64 --set discriminator.width=64 gives the paper's 256-128-64
                 "generator": {"width": 32},
                 "discriminator": {"width": 32},
+                # D's class head learns from real images only: at 3,000 MNIST steps this took requested-label
+                # accuracy from 83% (class 4 drawn as 1s) to 97.8% and FD from 8.7 to 5.3;
+                # --set loss.d_fake_class=true gives the paper's loss
+                "loss": {"d_fake_class": False},
                 "trainer": {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999},
                 "train": {"batch_size": 64, "steps": 5000},
             },
