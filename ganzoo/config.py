@@ -25,6 +25,13 @@ TRAIN_PARAMS: tuple[Param, ...] = (
     Param("sample_every", int, 500, "steps between sample sheets (0: only at the end)", min=0),
     Param("checkpoint_every", int, 500, "steps between checkpoints (0: only at the end)", min=0),
     Param("eval_every", int, 0, "steps between evaluations keeping the best model (0: off)", min=0),
+    Param(
+        "lr_decay",
+        str,
+        "none",
+        "learning-rate schedule: none, or linear (every optimiser's rate falls linearly to 0 at the last step)",
+        choices=("none", "linear"),
+    ),
     Param("amp", bool, False, "bf16 autocast (CUDA and recent CPUs)"),
     Param("compile", bool, False, "torch.compile the nets"),
     Param("channels_last", bool, False, "channels_last memory format for image nets"),

@@ -224,6 +224,7 @@ class Engine:
         self.G, self.D = G, D
         self.loss = build_loss(spec)
         self.trainer = build_trainer(spec, G, D, self.loss, self.model.latent)
+        self._decayed = self._scheduled_optimizers() if t["lr_decay"] != "none" else []
         self.step = 0
         self.history: list[dict[str, Any]] = []
         self.sheet_latent = fixed_sheet_latent(self.model, self.device, seed)
@@ -363,6 +364,21 @@ class Engine:
             return max(1, math.ceil(t["epochs"] * len(self.data) / per_step))
         return t["steps"]
 
+    def _scheduled_optimizers(self) -> list[torch.optim.Optimizer]:
+        """The trainer's optimisers (its optional ``optimizers()``), each group's starting rate kept as
+        ``initial_lr`` (saved with the optimiser's state, so a resumed run continues the same schedule)."""
+        get = getattr(self.trainer, "optimizers", None)
+        if get is None:
+            raise ConfigError(
+                f"train.lr_decay needs a trainer that lists its optimisers (optimizers()); "
+                f"{self.spec.parts['trainer'].component.name!r} does not: use --set train.lr_decay=none"
+            )
+        opts = list(get())
+        for opt in opts:
+            for group in opt.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        return opts
+
     def trainer_batches_per_step(self) -> int:
         return int(getattr(self.trainer, "d_steps", 1))
 
@@ -383,6 +399,9 @@ class Engine:
         stopping = False
         with _Signals() as sigs, progress:
             while self.step < total and not stopping:
+                for opt in self._decayed:  # linear decay: full rate at step 0, zero after the last step
+                    for group in opt.param_groups:
+                        group["lr"] = group["initial_lr"] * (1 - self.step / total)
                 with amp:
                     logs = self.trainer.step(self.batcher, self._next_latent)
                 self.step += 1

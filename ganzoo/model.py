@@ -171,6 +171,7 @@ def build_trainer(
     spec: RunSpec, generator: nn.Module, discriminator: nn.Module, loss: Any, latent: LatentSpec
 ) -> Any:
     """Trainer factory contract: ``(generator, discriminator, loss, latent, **params)``; the result has
-    ``step(next_batch, next_latent) -> dict[str, Tensor]``, ``state_dict()`` and ``load_state_dict()``."""
+    ``step(next_batch, next_latent) -> dict[str, Tensor]``, ``state_dict()`` and ``load_state_dict()``, and
+    optionally ``optimizers()`` (for ``train.lr_decay``)."""
     ch = spec.parts["trainer"]
     return ch.component.load()(generator, discriminator, loss, latent, **ch.params)

@@ -79,6 +79,38 @@ def test_interrupted_and_resumed_equals_uninterrupted(tmp_path):
     assert steps == [5, 10, 15, 20, 23]
 
 
+def test_linear_lr_decay_follows_the_schedule_and_survives_a_resume(tmp_path):
+    decay = {**TINY, "train": {**TINY["train"], "lr_decay": "linear"}}
+    seen: dict[int, float] = {}
+
+    def watch(engine, step, line):
+        seen[step] = engine.trainer.opt_g.param_groups[0]["lr"]
+        if step == 7 and "stop" in engine.run_dir.name:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    kw = dict(dataset="ring8", steps=20, overrides=decay, device="cpu", seed=3)
+    straight = ganzoo.train("gan", out=tmp_path / "a", callbacks=[watch], **kw)
+    lr0 = 2e-4  # the gan family's lr_g
+    assert seen[1] == pytest.approx(lr0) and seen[20] == pytest.approx(lr0 / 20)
+    assert seen[11] == pytest.approx(lr0 * (1 - 10 / 20))
+    with pytest.raises(TrainingInterrupted):
+        ganzoo.train("gan", out=tmp_path / "stop", callbacks=[watch], **kw)
+    resumed = ganzoo.train(resume=tmp_path / "stop", device="cpu")
+    for k, v in straight.state_dict().items():
+        assert torch.equal(v, resumed.state_dict()[k]), k
+
+
+def test_lr_decay_needs_a_trainer_that_lists_its_optimizers(tmp_path, monkeypatch):
+    from ganzoo_plugins.nn.trainers import AlternatingTrainer
+
+    from ganzoo.errors import ConfigError
+
+    monkeypatch.delattr(AlternatingTrainer, "optimizers")
+    decay = {**TINY, "train": {**TINY["train"], "lr_decay": "linear"}}
+    with pytest.raises(ConfigError, match=r"lr_decay needs a trainer.*'alternating'"):
+        ganzoo.train("gan", dataset="ring8", steps=2, overrides=decay, device="cpu", out=tmp_path / "r")
+
+
 def test_divergence_stops_and_keeps_last_good_checkpoint(tmp_path):
     def poison(engine, step, line):
         if step == 12:

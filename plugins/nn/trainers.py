@@ -70,6 +70,10 @@ class AlternatingTrainer:
         logs.update({k: v.detach() for k, v in {**d_logs, **g_logs}.items()})
         return logs
 
+    def optimizers(self) -> list[torch.optim.Optimizer]:
+        """Both optimisers, for the engine's learning-rate schedule."""
+        return [self.opt_g, self.opt_d]
+
     def state_dict(self) -> dict:
         return {"opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict()}
 
