@@ -35,7 +35,7 @@ TRAIN_PARAMS: tuple[Param, ...] = (
     Param("amp", bool, False, "bf16 autocast (CUDA and recent CPUs)"),
     Param("compile", bool, False, "torch.compile the nets"),
     Param("channels_last", bool, False, "channels_last memory format for image nets"),
-    Param("threads", int, 0, "CPU threads for torch (0: torch's default)", min=0),
+    Param("threads", int, 0, "CPU threads for torch (0: auto, the cores not already busy)", min=0),
     Param("sync_bn", bool, False, "SyncBatchNorm across processes when training with torchrun"),
 )
 SECTIONS = (*ROLES, "dataset", "train")

@@ -25,7 +25,7 @@ import torch
 from ganzoo.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from ganzoo.config import RunSpec
 from ganzoo.data import Batcher, TensorData
-from ganzoo.devices import resolve_device
+from ganzoo.devices import cpu_threads, resolve_device
 from ganzoo.errors import ConfigError, DataError, TrainingError
 from ganzoo.fsutil import atomic_text
 from ganzoo.latent import Latent, sample_latent
@@ -201,8 +201,6 @@ class Engine:
                 "train.sync_bn needs CUDA GPUs (torch's SyncBatchNorm runs only there); on the CPU the ranks' "
                 "BatchNorm statistics are averaged at every checkpoint instead"
             )
-        if t["threads"]:
-            torch.set_num_threads(t["threads"])
         torch.manual_seed(seed)  # weight init
         self.model = build_model(spec, data.spec).to(self.device)
         if t["channels_last"] and data.spec.is_image:
@@ -383,6 +381,19 @@ class Engine:
         return int(getattr(self.trainer, "d_steps", 1))
 
     def run(self) -> RunResult:
+        """Train to the last step (or until stopped); torch's CPU thread count is set for the run
+        (``train.threads``, 0: auto, see :func:`ganzoo.devices.cpu_threads`) and restored after it."""
+        before = torch.get_num_threads()
+        threads = cpu_threads(self.spec.train["threads"])
+        if threads:
+            torch.set_num_threads(threads)
+        self.config["run"]["threads"] = torch.get_num_threads()
+        try:
+            return self._run()
+        finally:
+            torch.set_num_threads(before)
+
+    def _run(self) -> RunResult:
         t = self.spec.train
         total = self.total_steps()
         self.write_config()

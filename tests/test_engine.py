@@ -232,3 +232,35 @@ def test_sync_bn_is_refused_on_the_cpu(tmp_path):
             device="cpu",
             overrides={**TINY, "train": {"sync_bn": True}},
         )
+
+
+def test_auto_threads_leave_busy_cores_alone(monkeypatch):
+    from ganzoo.devices import cpu_threads
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.2, 0.0, 0.0))
+    assert cpu_threads(0) == 3
+    monkeypatch.setattr(os, "getloadavg", lambda: (7.0, 0.0, 0.0))
+    assert cpu_threads(0) == 1  # never fewer than one
+    assert cpu_threads(5) == 5  # an explicit choice wins
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert cpu_threads(0) is None  # the user already chose
+
+
+def test_run_sets_threads_and_restores_them(tmp_path):
+    before = torch.get_num_threads()
+    other = 1 if before != 1 else 2
+    seen = []
+    overrides = {**TINY, "train": {**TINY["train"], "threads": other}}
+    ganzoo.train(
+        "gan",
+        dataset="ring8",
+        steps=2,
+        overrides=overrides,
+        device="cpu",
+        out=tmp_path / "r",
+        callbacks=[lambda engine, step, line: seen.append(torch.get_num_threads())],
+    )
+    assert seen == [other, other] and torch.get_num_threads() == before
+    assert json.loads((tmp_path / "r" / "config.json").read_text())["run"]["threads"] == other
