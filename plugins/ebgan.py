@@ -42,7 +42,9 @@ def register_components(register):
             needs={ENERGY},
             paper=PAPER,
             params=(
-                Param("margin", float, 1.0, "margin m on the fake energy (per-pixel MSE units)", min=0),
+                # energy = per-pixel MSE of data in [-1, 1]: on MNIST a trained autoencoder gives reals
+                # ~0.05-0.1; m = 1 lets D push fakes so far that G gets no usable signal (grey images)
+                Param("margin", float, 0.3, "margin m on the fake energy (per-pixel MSE units)", min=0),
                 Param("pt_weight", float, 0.1, "weight of the pulling-away term (0: plain EBGAN)", min=0),
             ),
         )
@@ -65,7 +67,9 @@ def register_components(register):
                 "generator": {"width": 32},
                 "discriminator": {"width": 32},
                 "trainer": {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999},
-                "train": {"batch_size": 64, "steps": 5000},
+                # margin 0.3 (the loss default): FD 8.6 (2000 samples) on MNIST after 4000 steps, ~9 minutes
+                # on one CPU thread (~470 images/s); margin 1.0 left flat grey images (FD 241)
+                "train": {"batch_size": 64, "steps": 4000},
             },
         )
     )

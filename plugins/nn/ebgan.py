@@ -75,7 +75,7 @@ def pulling_away(codes: torch.Tensor) -> torch.Tensor:
 class EBGANLoss:
     """D: ``E(x) + max(0, m - E(G(z)))``; G: ``E(G(z)) + pt_weight * PT(codes of G(z))``."""
 
-    def __init__(self, margin: float = 1.0, pt_weight: float = 0.1) -> None:
+    def __init__(self, margin: float = 0.3, pt_weight: float = 0.1) -> None:
         self.margin, self.pt_weight = margin, pt_weight
 
     def discriminator(self, D, real: Batch, fake: torch.Tensor, latent: Latent):
