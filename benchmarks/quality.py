@@ -12,6 +12,7 @@ Examples (from the repository root)::
     python benchmarks/quality.py --families dcgan,wgan-gp --datasets ring8 --budget-minutes 5
     python benchmarks/quality.py --steps 20 --samples 500 --docs /tmp/smoke   # a smoke test
     python benchmarks/quality.py --report-only                     # rewrite the page from quality.json
+    python benchmarks/quality.py --from-run runs/ebgan-mnist-...   # measure a run trained with the defaults
 """
 
 from __future__ import annotations
@@ -134,11 +135,7 @@ def sample_sheet(model: Any, dataset: str, path: Path, seed: int) -> None:
 
 
 def run_one(family: str, dataset: str, args: argparse.Namespace) -> dict[str, Any]:
-    import torch
-
     import ganzoo
-    from ganzoo.commands.evaluate import write_metrics
-    from ganzoo.metrics import evaluate
 
     data_dir = args.data_dir if dataset in IMAGE_DATASETS else None
     steps = args.steps or default_steps(family, dataset)
@@ -163,36 +160,86 @@ def run_one(family: str, dataset: str, args: argparse.Namespace) -> dict[str, An
         return_result=True,
     )
     wall = time.perf_counter() - t0
-    model = ganzoo.load(
-        run_dir, device=rr.model.device.type
-    )  # the saved model (the best one with --eval-every)
+    return measure(run_dir, args, budget=budget, steps=rr.steps, seconds=rr.seconds, wall=wall)
+
+
+#: Settings that do not change what a run learns (or are reported separately).
+NOT_RECIPE = {"steps", "epochs", "log_every", "sample_every", "checkpoint_every", "eval_every", "threads"}
+NOT_RECIPE |= {"seed", "steps_done"}
+
+
+def recipe_changes(cfg: dict[str, Any]) -> list[str]:
+    """``section.key=value`` for every setting of a saved run that differs from its family's defaults."""
+    from ganzoo.api import resolve_run
+
+    spec = resolve_run(cfg["family"], dataset=cfg["dataset"]["name"])
+    changes = []
+    for role, choice in spec.parts.items():
+        saved = cfg["components"][role]
+        if saved["name"] != choice.component.name:
+            changes.append(f"{role}={saved['name']}")
+            continue
+        changes += [f"{role}.{k}={v}" for k, v in saved["params"].items() if choice.params.get(k) != v]
+    changes += [
+        f"train.{k}={v}" for k, v in cfg["train"].items() if k not in NOT_RECIPE and spec.train.get(k) != v
+    ]
+    return changes
+
+
+def from_run(run_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Measure a run folder trained earlier (``ganzoo train``); refuse one whose recipe is not the default."""
+    cfg = json.loads((run_dir / "config.json").read_text())
+    changes = recipe_changes(cfg)
+    if changes:
+        raise SystemExit(f"{run_dir}: not the family's default recipe ({', '.join(changes)})")
+    steps = int(cfg["train"]["steps_done"])
+    seconds = float(cfg["run"]["seconds"])
+    budget = f"{steps} steps (family defaults, trained by `ganzoo train` on {cfg['train']['threads'] or 'auto'} threads)"
+    return measure(run_dir, args, budget=budget, steps=steps, seconds=seconds, wall=seconds)
+
+
+def measure(
+    run_dir: Path, args: argparse.Namespace, *, budget: str, steps: int, seconds: float, wall: float
+) -> dict[str, Any]:
+    """Evaluate the saved model of ``run_dir`` and an untrained one of its family; write its sample sheet."""
+    import torch
+
+    import ganzoo
+    from ganzoo.commands.evaluate import write_metrics
+    from ganzoo.devices import resolve_device
+    from ganzoo.metrics import evaluate
+
+    # the saved model (the best one with --eval-every)
+    model = ganzoo.load(run_dir, device=resolve_device(args.device))
+    family, dataset = model.config["family"], model.config["dataset"]["name"]
+    data_dir = args.data_dir if dataset in IMAGE_DATASETS else None
     result = evaluate(
         model, n_samples=args.samples, data_dir=data_dir, device=args.device, seed=args.seed, quiet=False
     )
     write_metrics(run_dir / "model", result.summary())
     torch.manual_seed(args.seed)
-    untrained = ganzoo.build(family, dataset=dataset, data_shape=model.data).to(rr.model.device)
+    untrained = ganzoo.build(family, dataset=dataset, data_shape=model.data).to(model.device)
     untrained.config = {"family": family, "dataset": model.config.get("dataset")}
     base = evaluate(untrained, n_samples=args.samples, data_dir=data_dir, device=args.device, seed=args.seed)
     sheet = args.docs / "img" / f"{family}-{dataset}.png"
     sample_sheet(model, dataset, sheet, args.seed)
     print(
         f"[{family} on {dataset}] {result.main} = {result.value:.4g} (untrained {base.value:.4g}), "
-        f"{rr.seconds:.0f} s training",
+        f"{seconds:.0f} s training",
         flush=True,
     )
     return {
         "family": family,
         "dataset": dataset,
-        "steps": rr.steps,
+        "steps": steps,
         "budget": budget,
         "batch_size": model.config.get("train", {}).get("batch_size"),
-        "eval_every": args.eval_every,
+        "eval_every": model.config.get("train", {}).get("eval_every", 0),
         "best_step": _best_step(run_dir),
-        "train_seconds": round(rr.seconds, 1),
+        "train_seconds": round(seconds, 1),
         "wall_seconds": round(wall, 1),
-        "device": str(rr.model.device),
-        "machine": machine(str(rr.model.device)),
+        "device": str(model.device),
+        "machine": machine(str(model.device)),
         "result": result.to_json(),
         "untrained": base.to_json(),
         "sheet": str(sheet.relative_to(args.docs)),
@@ -220,7 +267,14 @@ def _minutes(s: float) -> str:
 
 
 TARGETS = (
-    ("infogan", "mnist", "q_acc", ">=", 0.95, "InfoGAN's Q head classifies real digits ≥ 95% (paper: 5% error)"),
+    (
+        "infogan",
+        "mnist",
+        "q_acc",
+        ">=",
+        0.95,
+        "InfoGAN's Q head classifies real digits ≥ 95% (paper: 5% error)",
+    ),
     ("cgan", "mnist", "label_acc", ">=", 0.97, "CGAN requested-label accuracy ≥ 97%"),
     ("acgan", "mnist", "label_acc", ">=", 0.97, "ACGAN requested-label accuracy ≥ 97%"),
     ("wgan-gp", "ring8", "modes", ">=", 8, "WGAN-GP covers 8 of 8 ring modes"),
@@ -374,6 +428,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="auto", help="cpu, cuda or auto")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--report-only", action="store_true", help="only rewrite the page from quality.json")
+    p.add_argument(
+        "--from-run",
+        type=Path,
+        action="append",
+        default=[],
+        help="measure this run folder (trained with its family's defaults) instead of training; repeatable",
+    )
     args = p.parse_args(argv)
 
     families = [f.strip() for f in args.families.split(",") if f.strip()]
@@ -389,12 +450,16 @@ def main(argv: list[str] | None = None) -> int:
     if not args.report_only:
         from ganzoo.errors import GanzooError
 
-        for fam, ds, reason in plan(families, datasets):
+        jobs = [(None, None, None, run) for run in args.from_run] or [
+            (fam, ds, reason, None) for fam, ds, reason in plan(families, datasets)
+        ]
+        for fam, ds, reason, run in jobs:
             if reason is not None:
                 skipped[(fam, ds)] = {"family": fam, "dataset": ds, "reason": reason.split(";")[0]}
                 continue
             try:
-                entry = run_one(fam, ds, args)
+                entry = run_one(fam, ds, args) if run is None else from_run(run, args)
+                fam, ds = entry["family"], entry["dataset"]
             except GanzooError as exc:
                 failures += 1
                 print(f"[{fam} on {ds}] failed: {exc}", file=sys.stderr, flush=True)
