@@ -287,10 +287,11 @@ def run_plain(spec, bench: Bench, seed: int) -> tuple[float, int]:
     return _timed_loop(spec, bench, step, next_batch, next_latent, seen)
 
 
-def run_reference(spec, bench: Bench, seed: int) -> tuple[float, int]:
-    """The same loop fed as the reference scripts feed it: a DataLoader of per-sample transforms, noise,
-    labels and one-hot codes built in numpy every step (``Variable(Tensor(np.random...))``), and the
-    optimisers built with torch's defaults, as the scripts build them."""
+def reference_feed(reference, latent, batch_size: int, device, seed: int):
+    """The reference scripts' feeding: ``(next_batch, next_latent, seen)`` over a ``DataLoader(reference,
+    batch_size, shuffle=True)`` of per-sample transforms, with noise, labels and one-hot codes built in numpy
+    every step (``Variable(Tensor(np.random...))``); ``seen[0]`` counts the real images read. Seeds numpy's
+    and torch's global generators with ``seed``, as the scripts' ``np.random``/``torch`` calls use them."""
     import numpy as np
     import torch
     from torch.utils.data import DataLoader
@@ -298,11 +299,10 @@ def run_reference(spec, bench: Bench, seed: int) -> tuple[float, int]:
     from ganzoo.data import Batch
     from ganzoo.latent import Latent
 
-    model, step = _nets(spec, bench, seed, scripts_optim=True)
-    loader = DataLoader(bench.reference, batch_size=spec.train["batch_size"], shuffle=True)
+    loader = DataLoader(reference, batch_size=batch_size, shuffle=True)
     state = {"it": iter(loader)}
     seen = [0]
-    dev, spec_l = bench.device, model.latent
+    dev, spec_l = device, latent
 
     def next_batch() -> Batch:
         try:
@@ -333,6 +333,15 @@ def run_reference(spec, bench: Bench, seed: int) -> tuple[float, int]:
 
     np.random.seed(seed)
     torch.manual_seed(seed)
+    return next_batch, next_latent, seen
+
+
+def run_reference(spec, bench: Bench, seed: int) -> tuple[float, int]:
+    """The same loop fed as the reference scripts feed it (:func:`reference_feed`), and the optimisers built
+    with torch's defaults, as the scripts build them."""
+    model, step = _nets(spec, bench, seed, scripts_optim=True)
+    feed = reference_feed(bench.reference, model.latent, spec.train["batch_size"], bench.device, seed)
+    next_batch, next_latent, seen = feed
     return _timed_loop(spec, bench, step, next_batch, next_latent, seen)
 
 
