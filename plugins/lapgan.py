@@ -28,7 +28,7 @@ def register_components(register):
                 Param("level_noise_dim", int, 32, "noise of each finer level (one extra input plane)", min=1),
                 _LEVELS,
                 Param("hidden", str, "256,512", "comma-separated MLP widths of the coarsest level"),
-                Param("width", int, 64, "conv channels of the finer levels", min=1),
+                Param("width", int, 16, "conv channels of the finer levels", min=1),
             ),
         )
     )
@@ -45,12 +45,12 @@ def register_components(register):
                 _LEVELS,
                 Param("hidden", str, "256,256", "comma-separated MLP widths of the coarsest level"),
                 Param("dropout", float, 0.3, "dropout in the coarsest level's MLP", min=0, max=1),
-                Param("width", int, 64, "conv channels of the finer levels", min=1),
+                Param("width", int, 16, "conv channels of the finer levels", min=1),
                 Param(
                     "norm",
                     str,
-                    "batch",
-                    "normalisation of the finer levels",
+                    "none",
+                    "normalisation of the finer levels (batch norm lets D tell real and fake batches apart)",
                     choices=("batch", "layer", "instance", "none"),
                 ),
             ),
@@ -76,7 +76,7 @@ def register_components(register):
             paper=PAPER,
             parts={"generator": "lapgan", "discriminator": "lapgan", "loss": "bce", "trainer": "lapgan"},
             defaults={
-                "trainer": {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999},
+                "trainer": {"lr_g": 5e-4, "lr_d": 5e-4, "beta1": 0.5, "beta2": 0.999},
                 "train": {"batch_size": 64, "steps": 5000},
             },
         )

@@ -343,6 +343,22 @@ def test_lapgan_levels_chain_coarse_to_fine(dataset, sizes):
     assert torch.allclose(sheet[12:16].abs().amax(), torch.tensor(1.0))
 
 
+def test_lapgan_residuals_are_clipped_to_the_image_range():
+    """D judges what the chain keeps: a residual that would leave [-1, 1] is cut at the edge."""
+    model = build_model(tiny_spec("lapgan", "mnist"), SHAPES["mnist"])
+    G = model.generator.eval()
+    cond = torch.rand(6, 1, 14, 14) * 2 - 1
+    cond[:, :, :4] = -1.0  # a flat background row, as on MNIST
+    z = torch.randn(6, 4)
+    with torch.no_grad():
+        G.levels[1].net[-1].bias.fill_(0.5)  # push some raw outputs out of range
+        raw, band = G.levels[1](z, cond), G.level(1, z, cond)
+    inside = (cond + raw).abs() <= 1
+    assert (~inside).any() and inside.any()
+    assert torch.allclose(band[inside], raw[inside])
+    assert torch.allclose(cond + band, (cond + raw).clamp(-1, 1))
+
+
 def test_real_laplacian_pyramid_reconstructs_the_image():
     x = torch.rand(2, 3, 32, 32) * 2 - 1
     inputs, conds = real_levels(x, 3)
