@@ -111,6 +111,37 @@ def test_lr_decay_needs_a_trainer_that_lists_its_optimizers(tmp_path, monkeypatc
         ganzoo.train("gan", dataset="ring8", steps=2, overrides=decay, device="cpu", out=tmp_path / "r")
 
 
+def test_lr_decay_reaches_every_lapgan_level(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "imgs" / "a").mkdir(parents=True)
+    for i in range(4):
+        Image.new("L", (16, 16), 60 * i).save(tmp_path / "imgs" / "a" / f"{i}.png")
+    seen: dict[int, list[float]] = {}
+
+    def watch(engine, step, line):
+        seen[step] = [o.param_groups[0]["lr"] for o in engine.trainer.optimizers()]
+
+    ganzoo.train(
+        "lapgan",
+        dataset="folder",
+        data_dir=tmp_path / "imgs",
+        steps=4,
+        out=tmp_path / "run",
+        device="cpu",
+        callbacks=[watch],
+        overrides={
+            "dataset": {"size": 16, "channels": 1},
+            "generator": {"width": 4, "hidden": "16"},
+            "discriminator": {"width": 4, "hidden": "16"},
+            "trainer": {"lr_g": 4e-4, "lr_d": 4e-4},
+            "train": {"batch_size": 4, "lr_decay": "linear", "log_every": 1},
+        },
+    )
+    assert len(seen[4]) == 6  # three levels, a generator and a discriminator optimiser each
+    assert seen[1] == pytest.approx([4e-4] * 6) and seen[4] == pytest.approx([1e-4] * 6)
+
+
 def test_divergence_stops_and_keeps_last_good_checkpoint(tmp_path):
     def poison(engine, step, line):
         if step == 12:

@@ -387,6 +387,10 @@ class LapganTrainer:
             D.requires_grad_(True)
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(), **logs}
 
+    def optimizers(self) -> list[torch.optim.Optimizer]:
+        """Every level's optimisers, for the engine's learning-rate schedule."""
+        return [*self.opt_g, *self.opt_d]
+
     def state_dict(self) -> dict:
         return {"opt_g": [o.state_dict() for o in self.opt_g], "opt_d": [o.state_dict() for o in self.opt_d]}
 
