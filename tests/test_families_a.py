@@ -137,6 +137,14 @@ def test_wgan_gp_critic_has_no_batch_norm():
     assert any(isinstance(m, nn.BatchNorm2d) for m in dcgan.discriminator.modules())
 
 
+def test_wgan_gp_has_its_own_recipe_for_2d_points():
+    ring = resolve(get_registry(), "wgan-gp", dataset="ring8")
+    mnist = resolve(get_registry(), "wgan-gp", dataset="mnist")
+    assert ring.parts["loss"].params["gp_weight"] == 0.1 and mnist.parts["loss"].params["gp_weight"] == 10.0
+    assert ring.parts["generator"].params["noise_dim"] == 2 and ring.train["batch_size"] == 256
+    assert mnist.train["batch_size"] == 64 and mnist.parts["trainer"].params["lr_g"] == 1e-4
+
+
 @pytest.mark.parametrize("family", ["cgan", "acgan"])
 def test_conditional_sampling_honours_labels(family):
     model = build_model(tiny_spec(family, "mnist"), SHAPES["mnist"])
