@@ -62,7 +62,7 @@ def register_components(register):
                 # --set loss.d_fake_class=true gives the paper's loss
                 "loss": {"d_fake_class": False},
                 "trainer": {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999},
-                "train": {"batch_size": 64, "steps": 5000},
+                "train": {"batch_size": 64, "steps": 3000},
             },
         )
     )
