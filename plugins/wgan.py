@@ -54,7 +54,7 @@ def register_components(register):
             defaults={
                 "generator": {"width": 32},
                 "discriminator": {"width": 32},
-                "train": {"batch_size": 64, "steps": 5000},
+                "train": {"batch_size": 64, "steps": 4000},
             },
         )
     )
