@@ -42,14 +42,15 @@ def register_components(register):
                 "train": {"batch_size": 64, "steps": 3000},
             },
             # 2-D mixtures (ring8/grid25): a 2-D noise, 128-wide nets, the 2-D experiments' smaller
-            # penalty (0.1) and larger batches, and lr 5e-4 (ring8 high-quality share 20% -> 76%).
+            # penalty (0.1) and larger batches, lr 5e-4 decayed linearly over 10k steps
+            # (ring8 high-quality share 20% -> 76% at 5k constant lr -> 94% with the decay, 8/8 modes).
             data_defaults={
                 "points": {
                     "generator": {"noise_dim": 2, "points_hidden": "128,128,128"},
                     "discriminator": {"points_hidden": "128,128,128"},
                     "loss": {"gp_weight": 0.1},
                     "trainer": {"lr_g": 5e-4, "lr_d": 5e-4},
-                    "train": {"batch_size": 256, "steps": 5000},
+                    "train": {"batch_size": 256, "steps": 10000, "lr_decay": "linear"},
                 }
             },
         )

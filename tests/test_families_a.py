@@ -142,6 +142,7 @@ def test_wgan_gp_has_its_own_recipe_for_2d_points():
     mnist = resolve(get_registry(), "wgan-gp", dataset="mnist")
     assert ring.parts["loss"].params["gp_weight"] == 0.1 and mnist.parts["loss"].params["gp_weight"] == 10.0
     assert ring.parts["generator"].params["noise_dim"] == 2 and ring.train["batch_size"] == 256
+    assert ring.train["lr_decay"] == "linear" and mnist.train["lr_decay"] == "none"
     assert mnist.train["batch_size"] == 64 and mnist.parts["trainer"].params["lr_g"] == 1e-4
 
 
