@@ -293,7 +293,7 @@ def test_acgan_loss_needs_a_conditional_generator():
 
 
 def test_conditional_discriminator_needs_a_conditional_generator():
-    with pytest.raises(ConfigError, match="discriminator 'cmlp' needs 'conditional'"):
+    with pytest.raises(ConfigError, match="discriminator 'cdcgan' needs 'conditional'"):
         resolve(get_registry(), "cgan", dataset="mnist", generator="mlp")
 
 

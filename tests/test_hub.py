@@ -34,9 +34,10 @@ TINY = {"generator": {"noise_dim": "4", "hidden": "8"}, "discriminator": {"hidde
 REPO = "tester/tiny-gan"
 
 
-def tiny_model(dataset: str = "mnist", steps: int = 3, seed: int = 0, family: str = "gan"):
-    """A family (``gan`` by default) with tiny nets, trained a few steps on noise by its own trainer and loss."""
-    spec = resolve(get_registry(), family, dataset=dataset, overrides=TINY)
+def tiny_model(dataset: str = "mnist", steps: int = 3, seed: int = 0, family: str = "gan", **parts: str):
+    """A family (``gan`` by default; ``parts`` swap its MLP nets for others) with tiny nets, trained a few
+    steps on noise by its own trainer and loss."""
+    spec = resolve(get_registry(), family, dataset=dataset, overrides=TINY, **parts)
     data = spec.dataset.component.load().spec()
     torch.manual_seed(seed)
     model = build_model(spec, data)
@@ -366,7 +367,7 @@ def test_sample_command_points_and_bad_options(tmp_path, capsys):
 
 
 def test_sample_command_labels_of_a_conditional_model(tmp_path, capsys):
-    model = tiny_model(family="cgan")
+    model = tiny_model(family="cgan", generator="cmlp", discriminator="cmlp")
     folder = saved(model, tmp_path / "cgan")
     got, expected = tmp_path / "got.png", tmp_path / "expected.png"
     code, out, err = run_cli(["sample", folder, "-n", 6, "--labels", "3,7", "--seed", 4, "-o", got], capsys)
