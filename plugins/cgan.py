@@ -70,13 +70,14 @@ def register_components(register):
             paper=PAPER,
             # The paper's MLP pair stays one flag away (-G cmlp -D cmlp). On MNIST the convolutional pair
             # reached FD 1.85 and requested-label accuracy 92.8% in 6k steps, where the MLPs reached
-            # FD 9.71 and 89.2% in 12.4k steps in about the same CPU time.
+            # FD 9.71 and 89.2% in 12.4k steps in about the same CPU time; 12k steps with a decayed rate:
+            # FD 0.82 and 97.6%.
             parts={"generator": "cdcgan", "discriminator": "cdcgan", "loss": "bce", "trainer": "alternating"},
             defaults={
                 "generator": {"width": 32},
                 "discriminator": {"width": 32},
                 "trainer": {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999},
-                "train": {"batch_size": 64, "steps": 8000, "lr_decay": "linear"},
+                "train": {"batch_size": 64, "steps": 12000, "lr_decay": "linear"},
             },
         )
     )
