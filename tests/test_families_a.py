@@ -143,6 +143,10 @@ def test_wgan_gp_has_its_own_recipe_for_2d_points():
     assert ring.parts["loss"].params["gp_weight"] == 0.1 and mnist.parts["loss"].params["gp_weight"] == 10.0
     assert ring.parts["generator"].params["noise_dim"] == 2 and ring.train["batch_size"] == 256
     assert ring.train["lr_decay"] == "linear" and mnist.train["lr_decay"] == "none"
+    grid = resolve(get_registry(), "wgan-gp", dataset="grid25")  # the dataset's own layer goes on top
+    assert grid.parts["generator"].params["points_hidden"] == "256,256,256" and grid.train["steps"] == 15000
+    assert ring.parts["generator"].params["points_hidden"] == "128,128,128" and ring.train["steps"] == 10000
+    assert grid.parts["loss"].params["gp_weight"] == 0.1 and grid.train["lr_decay"] == "linear"
     assert mnist.train["batch_size"] == 64 and mnist.parts["trainer"].params["lr_g"] == 1e-4
 
 
