@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import statistics
+import time
 
 from ganzoo.errors import ConfigError
 
@@ -23,9 +25,37 @@ def resolve_device(device: str) -> str:
     return device
 
 
+#: Linux's live scheduler counters; ``procs_running`` is the number of runnable tasks right now.
+PROC_STAT = "/proc/stat"
+
+
+def busy_cores(samples: int = 5, interval: float = 0.02) -> float:
+    """Cores that other work holds now: the median of a few readings of ``procs_running`` in
+    :data:`PROC_STAT`, less this process's own running thread. Where that file is missing, the 1-minute
+    load average, which lags: it still counts a job that ended a minute ago and misses one that just began."""
+    counts: list[int] = []
+    for i in range(samples):
+        try:
+            with open(PROC_STAT) as f:
+                running = next((line for line in f if line.startswith("procs_running")), None)
+        except OSError:
+            break
+        if running is None:
+            break
+        counts.append(max(0, int(running.split()[1]) - 1))
+        if i < samples - 1:
+            time.sleep(interval)
+    if counts:
+        return statistics.median(counts)
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this platform
+        return 0.0
+
+
 def cpu_threads(requested: int = 0) -> int | None:
     """Torch CPU threads for a run: ``requested`` when > 0; for 0 (auto) the cores this process may use
-    minus the load already on them (1-minute load average), at least 1; None when ``OMP_NUM_THREADS`` is
+    minus those other work holds now (:func:`busy_cores`), at least 1; None when ``OMP_NUM_THREADS`` is
     set (the user chose). On a shared machine torch's default of one thread per core collapses (up to
     several times slower) as soon as another job holds a core; auto leaves that core alone."""
     if requested > 0:
@@ -33,8 +63,4 @@ def cpu_threads(requested: int = 0) -> int | None:
     if os.environ.get("OMP_NUM_THREADS"):
         return None
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):  # no load average on this platform
-        busy = 0.0
-    return max(1, min(cores, round(cores - busy)))
+    return max(1, min(cores, round(cores - busy_cores())))

@@ -265,18 +265,27 @@ def test_sync_bn_is_refused_on_the_cpu(tmp_path):
         )
 
 
-def test_auto_threads_leave_busy_cores_alone(monkeypatch):
-    from ganzoo.devices import cpu_threads
+def test_auto_threads_leave_busy_cores_alone(monkeypatch, tmp_path):
+    from ganzoo import devices
 
+    stat = tmp_path / "stat"
+    monkeypatch.setattr(devices, "PROC_STAT", str(stat))
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    # a job that just ended still weighs on the load average; the live count says the cores are free
+    monkeypatch.setattr(os, "getloadavg", lambda: (3.0, 0.0, 0.0))
+    stat.write_text("cpu  1 2 3\nprocs_running 1\nprocs_blocked 0\n")  # only this process runs
+    assert devices.cpu_threads(0) == 4
+    stat.write_text("procs_running 3\n")  # two other runnable tasks
+    assert devices.cpu_threads(0) == 2
+    stat.write_text("procs_running 12\n")
+    assert devices.cpu_threads(0) == 1  # never fewer than one
+    stat.unlink()  # no /proc (not Linux): fall back to the load average
     monkeypatch.setattr(os, "getloadavg", lambda: (1.2, 0.0, 0.0))
-    assert cpu_threads(0) == 3
-    monkeypatch.setattr(os, "getloadavg", lambda: (7.0, 0.0, 0.0))
-    assert cpu_threads(0) == 1  # never fewer than one
-    assert cpu_threads(5) == 5  # an explicit choice wins
+    assert devices.cpu_threads(0) == 3
+    assert devices.cpu_threads(5) == 5  # an explicit choice wins
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
-    assert cpu_threads(0) is None  # the user already chose
+    assert devices.cpu_threads(0) is None  # the user already chose
 
 
 def test_run_sets_threads_and_restores_them(tmp_path):
