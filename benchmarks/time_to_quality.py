@@ -43,6 +43,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import speed  # noqa: E402  (the reference feeding, the nets and the machine line are shared with it)
 
+from ganzoo.devices import busy_cores  # noqa: E402
+
 ROOT = speed.ROOT
 DEFAULT_DATA_DIR = speed.DEFAULT_DATA_DIR
 DEFAULT_FAMILIES = "gan,dcgan,cgan,wgan-gp"
@@ -309,7 +311,7 @@ def run_family(family: str, args: argparse.Namespace, evaluate: Evaluator, sigs:
         schedule = Schedule(
             evaluate, args.eval_seconds, args.budget_minutes * 60, args.target_fd, label, sync
         )
-        before = load1()
+        before, busy = load1(), busy_cores()
         print(f"[{label}] {nets_of(spec)}; {entry['machine']}; load (1 min) {before}", flush=True)
         if arm == "ganzoo":
             info = run_ganzoo(spec, data, args.device, schedule, args.seed, sigs)
@@ -317,7 +319,7 @@ def run_family(family: str, args: argparse.Namespace, evaluate: Evaluator, sigs:
             info = run_reference(spec, data, ref_data, args.device, schedule, args.seed, sigs)
         after = load1()
         res = {"nets": nets_of(spec), "batch_size": spec.train["batch_size"], **info, **schedule.result()}
-        res.update(load_before=before, load_after=after)
+        res.update(load_before=before, load_after=after, busy_before=busy)
         entry["arms"][arm] = res
         entry.setdefault("fd_floor", schedule.floor)
         print(
@@ -418,11 +420,11 @@ def render(raw: dict[str, Any]) -> str:
     e0 = entries[0]
     same = all(all(e[k] == e0[k] for k in SETTINGS) for e in entries)
     floors = sorted({round(e["fd_floor"], 1) for e in entries if e.get("fd_floor") is not None})
-    loaded = any(
-        max(a["load_before"], a["load_after"]) > 0.5 * (e.get("cores") or 1)
-        for e in entries
-        for a in e["arms"].values()
-    )
+    arms = [(e, a) for e in entries for a in e["arms"].values()]
+    # the lagging load average also counts the benchmark's own previous arm: judge by the tasks that were
+    # runnable when each arm started (recorded since the runs table's numbers proved misleading)
+    loaded = any(a.get("busy_before", 0) > 0.5 * (e.get("cores") or 1) for e, a in arms)
+    counted = all("busy_before" in a for _, a in arms)
     data = (
         "real MNIST"
         if e0["dataset"] == "mnist"
@@ -455,7 +457,7 @@ def render(raw: dict[str, Any]) -> str:
         "step's fraction)." + ("" if same else " **Settings differ between families**: see the JSON."),
         "- **ganzoo**: the family's default recipe through the training engine (`ganzoo train` without a run "
         "folder): preset nets, the uint8 dataset resident on the device and batches gathered in one vectorised "
-        "step, fused Adam, `train.threads` auto (the cores minus the load already on them).",
+        "step, fused Adam, `train.threads` auto (the cores not held by other runnable tasks when the run starts).",
         "- **reference**: the same family's nets at the reference widths of the design notes (convolutional "
         f"nets at width {REFERENCE_WIDTH}: G channels 256-128-64, as the scripts' DCGAN; the MLP presets "
         "already are the scripts' sizes), fed as the scripts feed them: `datasets.MNIST` with per-sample "
@@ -463,12 +465,14 @@ def render(raw: dict[str, Any]) -> str:
         "shuffle=True)`, noise and labels built in numpy every step, `torch.optim.Adam(params, lr, betas)` "
         "with torch's defaults, torch's default thread count (one per core). Learning rates, betas, D steps "
         "and batch size are the family's, as in the scripts.",
-        "- The arms run one after the other, ganzoo first; the load average before and after each is in the "
-        "runs table"
+        "- The arms run one after the other, ganzoo first; the 1-minute load average before and after each is "
+        "in the runs table (it lags by about a minute, so it also counts the benchmark's own previous arm)"
         + (
-            " — **the machine was shared with other work during some arms**: times are longer than on a "
-            "quiet machine, and an arm that met more load is slowed more."
+            " — **the machine was shared with other work during some arms**: other tasks held cores when they "
+            "started, so times are longer than on a quiet machine."
             if loaded
+            else "; no other task held a core when any arm started."
+            if counted
             else "."
         ),
         "",

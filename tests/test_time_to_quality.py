@@ -143,6 +143,23 @@ def test_target_reached_on_the_grid(toy):
     assert ttq.ratio(e).endswith("×")
 
 
+def test_page_flags_other_work_by_the_tasks_running_when_arms_start(toy, monkeypatch):
+    docs = toy / "docs"
+    argv = FAST + ["--families", "gan", "--eval-seconds", "0.3", "--budget-minutes", "1", "--docs", str(docs)]
+    monkeypatch.setattr(ttq, "busy_cores", lambda: 0.0)
+    assert ttq.main(argv, evaluate=FakeFD()) == 0
+    e = json.loads((docs / "time_to_quality.json").read_text())["families"]["gan"]
+    assert [a["busy_before"] for a in e["arms"].values()] == [0.0, 0.0]
+    page = (docs / "time_to_quality.md").read_text()
+    assert "no other task held a core when any arm started" in page and "shared with other work" not in page
+    monkeypatch.setattr(ttq, "busy_cores", lambda: 64.0)  # another job on every core
+    assert ttq.main(argv, evaluate=FakeFD()) == 0
+    assert (
+        "**the machine was shared with other work during some arms**"
+        in (docs / "time_to_quality.md").read_text()
+    )
+
+
 def test_interrupt_keeps_finished_families(toy):
     docs = toy / "docs"
     argv = FAST + ["--families", "gan,cgan", "--eval-seconds", "0.3", "--budget-minutes", "1"]
