@@ -555,10 +555,11 @@ def render(raw: dict[str, Any]) -> str:
         f"{m['repeats']} repeats, the columns measured in turn within each repeat.",
         f"- Load average (1 min) {load[0]:.2f} before the run (and {load[1]:.2f} after it, which counts the "
         "benchmark's own threads and its busy-core variants)"
+        + (f"; {m['busy_before']:g} other runnable tasks when it started" if "busy_before" in m else "")
         + (
             " — **the machine was shared with other work**: rates are lower and noisier than on a quiet "
             "machine; the ratios, measured in turn, less so."
-            if load[0] > 0.5 * m["cores"]
+            if m.get("busy_before", load[0]) > 0.5 * m["cores"]
             else ": a quiet machine."
         ),
         *(
@@ -682,7 +683,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from ganzoo.devices import resolve_device
+    from ganzoo.devices import busy_cores, resolve_device
     from ganzoo.engine import TrainingInterrupted
     from ganzoo.fsutil import atomic_text
 
@@ -698,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
             p.error(str(exc))
     args.device = resolve_device(args.device)
     device = torch.device(args.device)
-    load_before = os.getloadavg()[0]
+    load_before, busy_before = os.getloadavg()[0], busy_cores()
     data = load_mnist(args.data_dir, args.synthetic)
     reference = reference_dataset(args.data_dir, data if args.synthetic else None)
     bench = Bench(data, device, reference, args.steps, args.warmup)
@@ -750,6 +751,7 @@ def main(argv: list[str] | None = None) -> int:
         "samples": args.samples,
         "cli_runs": args.cli_runs,
         "load_before": load_before,
+        "busy_before": busy_before,
         "load_after": os.getloadavg()[0],
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

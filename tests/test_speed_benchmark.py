@@ -25,3 +25,4 @@ def test_speed_benchmark_smoke(tmp_path):
     assert gan["memory"]["peak_mb"] > gan["memory"]["delta_mb"] > 0
     page = (tmp_path / "speed.md").read_text()
     assert "| gan | 64 | 1 |" in page and "random uint8 images" in page
+    assert raw["meta"]["busy_before"] >= 0 and "other runnable tasks when it started" in page
