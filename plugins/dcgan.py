@@ -77,7 +77,7 @@ def register_components(register):
                 "generator": {"width": 32},
                 "discriminator": {"width": 32},
                 "trainer": {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999, "d_steps": 1},
-                "train": {"batch_size": 64, "steps": 5000},
+                "train": {"batch_size": 64, "steps": 8000},
             },
         )
     )

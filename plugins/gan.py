@@ -48,6 +48,6 @@ def register_components(register):
             "the original GAN: MLP nets, non-saturating BCE loss",
             paper=PAPER,
             parts={"generator": "mlp", "discriminator": "mlp", "loss": "bce", "trainer": "alternating"},
-            defaults={"trainer": {"lr_g": 2e-4, "lr_d": 2e-4}, "train": {"batch_size": 64, "steps": 10000}},
+            defaults={"trainer": {"lr_g": 2e-4, "lr_d": 2e-4}, "train": {"batch_size": 64, "steps": 15000}},
         )
     )
