@@ -29,22 +29,30 @@ def resolve_device(device: str) -> str:
 PROC_STAT = "/proc/stat"
 
 
+def _procs_running() -> int | None:
+    """The ``procs_running`` count of :data:`PROC_STAT`, or None where it cannot be read."""
+    try:
+        with open(PROC_STAT) as f:
+            for line in f:
+                if line.startswith("procs_running"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def busy_cores(samples: int = 5, interval: float = 0.02) -> float:
     """Cores that other work holds now: the median of a few readings of ``procs_running`` in
     :data:`PROC_STAT`, less this process's own running thread. Where that file is missing, the 1-minute
     load average, which lags: it still counts a job that ended a minute ago and misses one that just began."""
     counts: list[int] = []
     for i in range(samples):
-        try:
-            with open(PROC_STAT) as f:
-                running = next((line for line in f if line.startswith("procs_running")), None)
-        except OSError:
-            break
+        if i:
+            time.sleep(interval)
+        running = _procs_running()
         if running is None:
             break
-        counts.append(max(0, int(running.split()[1]) - 1))
-        if i < samples - 1:
-            time.sleep(interval)
+        counts.append(max(0, running - 1))
     if counts:
         return statistics.median(counts)
     try:
