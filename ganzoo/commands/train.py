@@ -101,28 +101,40 @@ def train_cmd(
         return
     from ganzoo.api import train
 
-    result = train(
-        family,
-        dataset=dataset,
-        data_dir=data_dir,
-        download=download,
-        generator=generator,
-        discriminator=discriminator,
-        loss=loss,
-        trainer=trainer,
-        overrides=overrides,
-        steps=steps,
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
-        device=device,
-        out=out,
-        resume=resume,
-        quiet=quiet,
-        return_result=True,
-    )
+    try:
+        result = train(
+            family,
+            dataset=dataset,
+            data_dir=data_dir,
+            download=download,
+            generator=generator,
+            discriminator=discriminator,
+            loss=loss,
+            trainer=trainer,
+            overrides=overrides,
+            steps=steps,
+            epochs=epochs,
+            batch_size=batch_size,
+            seed=seed,
+            device=device,
+            out=out,
+            resume=resume,
+            quiet=quiet,
+            return_result=True,
+        )
+    finally:
+        _leave_process_group()
     if not quiet and result.run_dir is not None:
         _summary(result)
+
+
+def _leave_process_group() -> None:
+    """Under torchrun this command is the whole program: close the process group train() joined, so its
+    gloo/NCCL threads are not torn down at interpreter exit, which can abort a rank ("terminate called
+    without an active exception")."""
+    tdist = sys.modules.get("torch.distributed")  # not imported yet: no group, and no torch import on errors
+    if tdist is not None and tdist.is_available() and tdist.is_initialized():
+        tdist.destroy_process_group()
 
 
 def _summary(result) -> None:
