@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ganzoo.config import RunSpec, parse_overrides, resolve
 from ganzoo.errors import ConfigError
-from ganzoo.model import GanModel
 from ganzoo.registry import get_registry
 from ganzoo.spec import DataSpec
+
+if TYPE_CHECKING:  # ganzoo.model imports torch; error paths of the CLI must not pay for it
+    from ganzoo.model import GanModel
 
 
 def merge_overrides(

@@ -33,9 +33,11 @@ def _run(*args, **kw):
         ["info", "gan"],
         ["plugins"],
         ["train", "--help"],
+        ["train", "dcgna", "--dataset", "mnist"],
+        ["train", "gan", "--dataset", "ring8", "--set", "trainer.lr_q=1"],
     ],
 )
-def test_listing_and_help_do_not_import_torch(args):
+def test_listing_help_and_name_errors_do_not_import_torch(args):
     proc = subprocess.run([sys.executable, "-c", NO_TORCH.format(args=args)], capture_output=True, text=True)
     assert "NO_TORCH" in proc.stderr, proc.stderr[-2000:]
 
