@@ -294,6 +294,32 @@ def test_infogan_gaussian_nll_with_learned_std():
     assert torch.allclose(info, 2.0 * 0.5 * nll)
 
 
+def test_infogan_fully_connected_layers_feed_every_head():
+    data = SHAPES["mnist"]
+    G = InfoGANGenerator(data, noise_dim=8, width=4, hidden=32)
+    D = InfoGANDiscriminator(data, G.latent, width=4, q_hidden=8, hidden=24)
+    assert D.feature_dim == 24 and D.head.in_features == 24 and D.q_body[0].in_features == 24
+    assert any(isinstance(m, torch.nn.Linear) and m.out_features == 32 for m in G.net)
+    x = G(sample_latent(G.latent, 3).z)
+    out = D(x)
+    assert x.shape == (3, 1, 28, 28) and out["score"].shape == (3,) and out["q_cat"].shape == (3, 10)
+    # without the option the nets keep their state-dict keys, so older checkpoints still load
+    plain = InfoGANDiscriminator(data, G.latent, width=4, q_hidden=8)
+    assert all(not k.startswith("body.1.") for k in plain.state_dict())
+
+
+def test_infogan_uses_the_papers_fully_connected_nets_on_images_only():
+    mnist = resolve(get_registry(), "infogan", dataset="mnist")
+    ring = resolve(get_registry(), "infogan", dataset="ring8")
+    assert mnist.parts["generator"].params["hidden"] == 1024
+    assert mnist.parts["discriminator"].params == {
+        **ring.parts["discriminator"].params,
+        "width": 64,
+        "hidden": 1024,
+    }
+    assert ring.parts["generator"].params["hidden"] == 0 and ring.parts["discriminator"].params["hidden"] == 0
+
+
 def test_infogan_sampling_with_fixed_codes_honours_them():
     model = build_model(tiny_spec("infogan", "mnist"), SHAPES["mnist"])
     seen: list[torch.Tensor] = []

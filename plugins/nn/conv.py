@@ -103,6 +103,8 @@ class LabelEmbedding(nn.Module):
 class DCGANGenerator(nn.Module):
     """z -> linear to 4w·(H/4)·(W/4), BN, ReLU -> ConvT 4w→2w (k3 s1 p1), BN, ReLU -> ConvT 2w→w
     (k4 s2 p1), BN, ReLU -> ConvT w→C (k4 s2 p1), tanh. ``width`` w = 64 is the reference net.
+    ``hidden`` > 0 puts a fully connected layer (linear, BN, ReLU) of that width before the projection, as
+    in the InfoGAN paper's MNIST generator (images only).
 
     With ``conditional`` (or a ``latent`` with ``num_classes``) a label embedding is joined to z.
     Points get an MLP of ``points_hidden`` widths (ReLU, linear output) instead.
@@ -116,6 +118,7 @@ class DCGANGenerator(nn.Module):
         points_hidden: str = "256,256,256",
         conditional: bool = False,
         latent: LatentSpec | None = None,
+        hidden: int = 0,
     ) -> None:
         super().__init__()
         if latent is None:
@@ -128,7 +131,16 @@ class DCGANGenerator(nn.Module):
         if data.is_image:
             c = data.shape[0]
             self.start = start_size(data)
+            fc: list[nn.Module] = []
+            if hidden:
+                fc = [
+                    nn.Linear(in_features, hidden, bias=False),
+                    nn.BatchNorm1d(hidden),
+                    nn.ReLU(inplace=True),
+                ]
+                in_features = hidden
             self.net = nn.Sequential(
+                *fc,
                 nn.Linear(in_features, 4 * width * self.start[0] * self.start[1], bias=False),
                 nn.BatchNorm1d(4 * width * self.start[0] * self.start[1]),
                 nn.ReLU(inplace=True),
@@ -209,7 +221,9 @@ class ConvTrunk(nn.Module):
 class DCGANDiscriminator(nn.Module):
     """:class:`ConvTrunk` features -> linear -> ``"score"`` (a logit / critic value, no sigmoid).
 
-    ``conditional`` joins a label embedding to the input (an extra channel for images).
+    ``conditional`` joins a label embedding to the input (an extra channel for images). ``hidden`` > 0 adds a
+    fully connected layer (linear, norm, LeakyReLU 0.2) of that width on top of the trunk, shared by every
+    head, as in the InfoGAN paper's MNIST discriminator.
     """
 
     def __init__(
@@ -220,12 +234,21 @@ class DCGANDiscriminator(nn.Module):
         norm: str = "batch",
         points_hidden: str = "256,256,256",
         conditional: bool = False,
+        hidden: int = 0,
     ) -> None:
         super().__init__()
         k = _need_classes(data, "a conditional discriminator") if conditional else 0
         self.embed = LabelEmbedding(k, data) if conditional else None
         self.body = ConvTrunk(data, width, norm, points_hidden, self.embed.channels if self.embed else 0)
         self.feature_dim = self.body.out_features
+        if hidden:
+            self.body = nn.Sequential(
+                self.body,
+                nn.Linear(self.feature_dim, hidden, bias=norm == "none"),
+                norm1d(norm, hidden),
+                nn.LeakyReLU(0.2, inplace=True),
+            )
+            self.feature_dim = hidden
         self.head = nn.Linear(self.feature_dim, 1)
 
     def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:

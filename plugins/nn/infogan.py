@@ -27,6 +27,7 @@ class InfoGANGenerator(DCGANGenerator):
         n_continuous: int = 2,
         width: int = 64,
         points_hidden: str = "256,256,256",
+        hidden: int = 0,
     ) -> None:
         if n_categorical < 2 and n_continuous < 1:
             raise ConfigError(
@@ -34,7 +35,7 @@ class InfoGANGenerator(DCGANGenerator):
             )
         categorical = (n_categorical,) if n_categorical >= 2 else ()
         latent = LatentSpec(noise_dim, categorical=categorical, continuous=n_continuous)
-        super().__init__(data, noise_dim, width, points_hidden, latent=latent)
+        super().__init__(data, noise_dim, width, points_hidden, latent=latent, hidden=hidden)
 
 
 class InfoGANDiscriminator(DCGANDiscriminator):
@@ -51,8 +52,9 @@ class InfoGANDiscriminator(DCGANDiscriminator):
         points_hidden: str = "256,256,256",
         q_hidden: int = 128,
         learn_std: bool = False,
+        hidden: int = 0,
     ) -> None:
-        super().__init__(data, latent, width, norm, points_hidden)
+        super().__init__(data, latent, width, norm, points_hidden, hidden=hidden)
         if not (latent.categorical or latent.continuous):
             raise ConfigError(
                 "the InfoGAN discriminator needs a generator with latent codes (e.g. generator infogan)"
