@@ -86,10 +86,12 @@ def register_components(register):
             data_defaults={
                 # the paper's MNIST nets: FC-1024 layers in G and in D's body (shared with Q), D convs 64-128.
                 # Without them the categorical code split digits by style (Q 44-51% on real digits, code
-                # 50-59%, over seeds and settings); with them the code became the digit (Q 90%, code 95%)
+                # 50-59%, over seeds and settings); with them the code became the digit: Q 90% and code 95%
+                # at 5k steps, Q 95.8% and code 99% at 10k (seed 0; seed 1: Q 95.5% at 7k)
                 "images": {
                     "generator": {"hidden": 1024},
                     "discriminator": {"width": 64, "hidden": 1024},
+                    "train": {"steps": 10000},
                 },
             },
         )

@@ -318,6 +318,7 @@ def test_infogan_uses_the_papers_fully_connected_nets_on_images_only():
         "hidden": 1024,
     }
     assert ring.parts["generator"].params["hidden"] == 0 and ring.parts["discriminator"].params["hidden"] == 0
+    assert mnist.train["steps"] == 10000 and ring.train["steps"] == 5000
 
 
 def test_infogan_sampling_with_fixed_codes_honours_them():
