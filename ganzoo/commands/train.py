@@ -126,6 +126,12 @@ def train_cmd(
         _leave_process_group()
     if not quiet and result.run_dir is not None:
         _summary(result)
+    if "TORCHELASTIC_RUN_ID" in os.environ:
+        # under torchrun this rank is done and every file is written; leave without interpreter teardown,
+        # where torch's C++ threads can still abort a rank ("terminate called without an active exception")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def _leave_process_group() -> None:
