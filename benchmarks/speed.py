@@ -539,6 +539,14 @@ def variants_table(raw: dict[str, Any]) -> list[str]:
     return lines
 
 
+def load1() -> float:
+    """The 1-minute load average, rounded; NaN where the platform has none."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return float("nan")
+
+
 def render(raw: dict[str, Any]) -> str:
     m = raw["meta"]
     load = m["load_before"], m["load_after"]
@@ -699,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
             p.error(str(exc))
     args.device = resolve_device(args.device)
     device = torch.device(args.device)
-    load_before, busy_before = os.getloadavg()[0], busy_cores()
+    load_before, busy_before = load1(), busy_cores()
     data = load_mnist(args.data_dir, args.synthetic)
     reference = reference_dataset(args.data_dir, data if args.synthetic else None)
     bench = Bench(data, device, reference, args.steps, args.warmup)
@@ -752,7 +760,7 @@ def main(argv: list[str] | None = None) -> int:
         "cli_runs": args.cli_runs,
         "load_before": load_before,
         "busy_before": busy_before,
-        "load_after": os.getloadavg()[0],
+        "load_after": load1(),
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": git_commit(),

@@ -101,13 +101,6 @@ class _Signals:
             signal.signal(sig, old)
 
 
-def load1() -> float:
-    try:
-        return round(os.getloadavg()[0], 2)
-    except (AttributeError, OSError):
-        return float("nan")
-
-
 def machine_line(device: str) -> str:
     """CPU model (or GPU), cores and torch version (speed.py's line without the thread count)."""
     return speed.machine(device).rsplit(", ", 1)[0]
@@ -311,13 +304,13 @@ def run_family(family: str, args: argparse.Namespace, evaluate: Evaluator, sigs:
         schedule = Schedule(
             evaluate, args.eval_seconds, args.budget_minutes * 60, args.target_fd, label, sync
         )
-        before, busy = load1(), busy_cores()
+        before, busy = speed.load1(), busy_cores()
         print(f"[{label}] {nets_of(spec)}; {entry['machine']}; load (1 min) {before}", flush=True)
         if arm == "ganzoo":
             info = run_ganzoo(spec, data, args.device, schedule, args.seed, sigs)
         else:
             info = run_reference(spec, data, ref_data, args.device, schedule, args.seed, sigs)
-        after = load1()
+        after = speed.load1()
         res = {"nets": nets_of(spec), "batch_size": spec.train["batch_size"], **info, **schedule.result()}
         res.update(load_before=before, load_after=after, busy_before=busy)
         entry["arms"][arm] = res
@@ -585,7 +578,7 @@ def main(argv: list[str] | None = None, evaluate: Evaluator | None = None) -> in
     except GanzooError as exc:
         p.error(str(exc))
     evaluate = evaluate or default_evaluator(args)
-    print(f"machine: {machine_line(args.device)}; load (1 min) {load1()}", flush=True)
+    print(f"machine: {machine_line(args.device)}; load (1 min) {speed.load1()}", flush=True)
     done: dict[str, dict[str, Any]] = {}
     status = 0
     with _Signals() as sigs:
